@@ -1,0 +1,141 @@
+"""The bot's configuration: one YAML file, validated with the key path of every problem.
+
+Secrets never live here: they come from environment variables, read only by the
+composition root (bot/app.py).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from faq.matcher import MatchSettings
+from faq.normalize import LANGUAGES
+from faq.yamlsafe import LineDict, YamlError, load_file
+
+CONFIG_ENV = "EVENTBOT_CONFIG"
+DEFAULT_CONFIG_NAMES = ("eventbot.yaml", "eventbot.yml")
+
+Language = Literal["en", "nl", "no", "ja"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ContentConfig(_Section):
+    path: Path | None = None
+    max_file_bytes: int = Field(5 * 1024 * 1024, gt=0)
+
+
+class Weights(_Section):
+    word: float = Field(MatchSettings.word_weight, ge=0)
+    char: float = Field(MatchSettings.char_weight, ge=0)
+    token: float = Field(MatchSettings.token_weight, ge=0)
+
+
+class MatchingConfig(_Section):
+    answer_threshold: float = Field(MatchSettings.answer_threshold, ge=0)
+    suggest_threshold: float = Field(MatchSettings.suggest_threshold, ge=0)
+    margin_weight: float = Field(MatchSettings.margin_weight, ge=0)
+    weights: Weights = Weights()
+    candidates: int = Field(MatchSettings.candidates, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "MatchingConfig":
+        if self.suggest_threshold > self.answer_threshold:
+            raise ValueError("suggest_threshold must not be above answer_threshold")
+        return self
+
+    def settings(self) -> MatchSettings:
+        """The matcher's settings."""
+        return MatchSettings(
+            answer_threshold=self.answer_threshold, suggest_threshold=self.suggest_threshold,
+            margin_weight=self.margin_weight, word_weight=self.weights.word,
+            char_weight=self.weights.char, token_weight=self.weights.token, candidates=self.candidates,
+        )
+
+
+class LoggingConfig(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class Config(_Section):
+    default_language: Language = "en"
+    data_dir: Path = Path("eventbot-data")
+    content: ContentConfig = ContentConfig()
+    matching: MatchingConfig = MatchingConfig()
+    logging: LoggingConfig = LoggingConfig()
+
+
+class ConfigError(Exception):
+    """A config file the bot refuses to start with; the message lists every problem."""
+
+
+def _line(data: Any, loc: tuple[Any, ...]) -> int | None:
+    line = getattr(data, "line", None)
+    for key in loc:
+        if isinstance(data, LineDict) and str(key) in data:
+            line = data.line_of(str(key))
+            data = data[str(key)]
+        else:
+            break
+    return line
+
+
+def parse_config(data: Any, source: str = "config") -> Config:
+    """Validate plain data as a Config; raise ConfigError naming every bad key path."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the config must be a mapping of keys to values")
+    try:
+        return Config.model_validate(dict(data))
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            path = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            message = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+            line = _line(data, tuple(err["loc"]))
+            where = f"{source}:{line}" if line else source
+            lines.append(f"{where}: {path}: {message}")
+        raise ConfigError("\n".join(lines)) from None
+
+
+def find_config(explicit: Path | None) -> Path | None:
+    """The config file to use: --config, then $EVENTBOT_CONFIG, then ./eventbot.yaml, else none."""
+    if explicit is not None:
+        return explicit
+    if os.environ.get(CONFIG_ENV):
+        return Path(os.environ[CONFIG_ENV])
+    for name in DEFAULT_CONFIG_NAMES:
+        if Path(name).is_file():
+            return Path(name)
+    return None
+
+
+def load_config(path: Path | None) -> Config:
+    """Load and validate the config file, or the defaults when there is none."""
+    if path is None:
+        return Config()
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file not found")
+    try:
+        data = load_file(path)
+    except YamlError as exc:
+        raise ConfigError(str(exc.problem)) from None
+    config = parse_config(data, str(path))
+    base = path.resolve().parent
+    # relative paths in the config are relative to the config file
+    updates: dict[str, Any] = {}
+    if not config.data_dir.is_absolute() and "data_dir" in (data or {}):
+        updates["data_dir"] = base / config.data_dir
+    if config.content.path is not None and not config.content.path.is_absolute():
+        updates["content"] = config.content.model_copy(update={"path": base / config.content.path})
+    return config.model_copy(update=updates) if updates else config
+
+
+assert set(Language.__args__) == set(LANGUAGES)  # type: ignore[attr-defined]

@@ -1,0 +1,373 @@
+"""The content model (events and FAQ entries) and its loading and validation.
+
+Every problem is collected, not just the first, so `eventbot faq check` can print
+them all at once as `file:line: message`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from rapidfuzz import fuzz, process
+
+from faq.normalize import LANGUAGES, normalize
+from faq.yamlsafe import DEFAULT_MAX_BYTES, LineDict, LineList, Problem, YamlError, load_file
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+NEAR_DUPLICATE_RATIO = 95.0
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Who to contact about an event."""
+
+    name: str = ""
+    organisation: str = ""
+    email: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event, with its texts per language."""
+
+    id: str
+    names: dict[str, str]
+    timezone: str
+    default_language: str | None = None
+    aliases: tuple[str, ...] = ()
+    start: dt.date | dt.datetime | None = None
+    end: dt.date | dt.datetime | None = None
+    when: dict[str, str] = field(default_factory=dict)
+    place: dict[str, str] = field(default_factory=dict)
+    description: dict[str, str] = field(default_factory=dict)
+    contact: Contact | None = None
+    links: tuple[str, ...] = ()
+    file: str = ""
+    line: int = 0
+
+    @property
+    def source(self) -> str:
+        """Where the event is defined, as file:line."""
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class EntryText:
+    """An FAQ entry in one language."""
+
+    question: str
+    phrasings: tuple[str, ...]
+    answer: str
+
+    @property
+    def all_phrasings(self) -> tuple[str, ...]:
+        """The question followed by its alternative phrasings."""
+        return (self.question, *self.phrasings)
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    """One FAQ entry: a stable id, an optional event and its texts per language."""
+
+    id: str
+    texts: dict[str, EntryText]
+    event: str | None = None
+    tags: tuple[str, ...] = ()
+    file: str = ""
+    line: int = 0
+
+    @property
+    def source(self) -> str:
+        """Where the entry is defined, as file:line."""
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Content:
+    """Everything the admins wrote: events and FAQ entries, by id, in file order."""
+
+    events: dict[str, Event]
+    entries: dict[str, FaqEntry]
+    files: tuple[str, ...] = ()
+
+
+class ContentError(Exception):
+    """Content that cannot be used; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+class _Checker:
+    """Collects problems while reading one file's plain data into the model."""
+
+    def __init__(self, file: str, problems: list[Problem]) -> None:
+        self.file = file
+        self.problems = problems
+
+    def error(self, line: int, message: str) -> None:
+        self.problems.append(Problem(self.file, line, message))
+
+    def mapping(self, value: Any, line: int, what: str) -> LineDict | None:
+        if isinstance(value, LineDict):
+            return value
+        self.error(line, f"{what} must be a mapping (key: value)")
+        return None
+
+    def unknown_keys(self, data: LineDict, allowed: Iterable[str], what: str) -> None:
+        allowed = set(allowed)
+        for key in data:
+            if key not in allowed:
+                self.error(data.line_of(key), f"unknown key {key!r} in {what}")
+
+    def text(self, data: LineDict, key: str, what: str, required: bool = False) -> str:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.error(data.line_of(key), f"{what}: missing {key!r}")
+            return ""
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            self.error(data.line_of(key), f"{what}: {key!r} must be text")
+            return ""
+        if required and not value.strip():
+            self.error(data.line_of(key), f"{what}: {key!r} is empty")
+        return value.strip()
+
+    def language(self, code: Any, line: int, what: str) -> bool:
+        if code in LANGUAGES:
+            return True
+        self.error(line, f"{what}: unknown language code {code!r} (known: {', '.join(LANGUAGES)})")
+        return False
+
+    def per_language(self, data: LineDict, key: str, what: str, required: bool = False) -> dict[str, str]:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.error(data.line_of(key), f"{what}: missing {key!r}")
+            return {}
+        block = self.mapping(value, data.line_of(key), f"{what}: {key!r}")
+        if block is None:
+            return {}
+        out = {}
+        for lang in block:
+            if self.language(lang, block.line_of(lang), f"{what}: {key!r}"):
+                text = self.text(block, lang, f"{what}: {key}.{lang}", required=True)
+                if text:
+                    out[lang] = text
+        if required and not block:
+            self.error(data.line_of(key), f"{what}: {key!r} needs at least one language")
+        return out
+
+    def text_list(self, data: LineDict, key: str, what: str) -> tuple[str, ...]:
+        value = data.get(key)
+        if value is None:
+            return ()
+        if not isinstance(value, LineList):
+            self.error(data.line_of(key), f"{what}: {key!r} must be a list")
+            return ()
+        out = []
+        for item, line in zip(value, value.item_lines):
+            if isinstance(item, (int, float)) and not isinstance(item, bool):
+                item = str(item)
+            if not isinstance(item, str) or not item.strip():
+                self.error(line, f"{what}: every item of {key!r} must be non-empty text")
+                continue
+            out.append(item.strip())
+        return tuple(out)
+
+    def ident(self, data: LineDict, what: str) -> str:
+        value = data.get("id")
+        if value is None:
+            self.error(data.line, f"{what} without 'id'")
+            return ""
+        if not isinstance(value, str) or not _ID.match(value):
+            self.error(data.line_of("id"), f"{what} id {value!r} must be lowercase letters, digits and '-'")
+            return ""
+        return value
+
+
+_EVENT_KEYS = ("id", "names", "default_language", "aliases", "start", "end", "when", "timezone",
+               "place", "description", "contact", "links")
+_CONTACT_KEYS = ("name", "organisation", "email", "phone")
+_ENTRY_KEYS = ("id", "event", "tags")
+_TEXT_KEYS = ("question", "phrasings", "answer")
+
+
+def _parse_event(c: _Checker, data: LineDict) -> Event | None:
+    c.unknown_keys(data, _EVENT_KEYS, "event")
+    event_id = c.ident(data, "event")
+    what = f"event {event_id or '?'}"
+    names = c.per_language(data, "names", what, required=True)
+    default_language = data.get("default_language")
+    if default_language is not None and not c.language(default_language, data.line_of("default_language"), what):
+        default_language = None
+    timezone = c.text(data, "timezone", what, required=True)
+    if timezone:
+        try:
+            zoneinfo.ZoneInfo(timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            c.error(data.line_of("timezone"), f"{what}: unknown time zone {timezone!r} (use an IANA name such as Europe/Brussels)")
+    start, end = data.get("start"), data.get("end")
+    for key, value in (("start", start), ("end", end)):
+        if value is not None and not isinstance(value, (dt.date, dt.datetime)):
+            c.error(data.line_of(key), f"{what}: {key!r} must be a date (YYYY-MM-DD) or date-time")
+    if isinstance(start, dt.date) and isinstance(end, dt.date) and _as_datetime(end) < _as_datetime(start):
+        c.error(data.line_of("end"), f"{what}: 'end' is before 'start'")
+    contact = None
+    if data.get("contact") is not None:
+        block = c.mapping(data["contact"], data.line_of("contact"), f"{what}: 'contact'")
+        if block is not None:
+            c.unknown_keys(block, _CONTACT_KEYS, f"{what} contact")
+            contact = Contact(**{k: c.text(block, k, f"{what}: contact") for k in _CONTACT_KEYS})
+    if not event_id or not names or not timezone:
+        return None
+    return Event(
+        id=event_id, names=names, timezone=timezone, default_language=default_language,
+        aliases=c.text_list(data, "aliases", what),
+        start=start if isinstance(start, dt.date) else None,
+        end=end if isinstance(end, dt.date) else None,
+        when=c.per_language(data, "when", what), place=c.per_language(data, "place", what),
+        description=c.per_language(data, "description", what), contact=contact,
+        links=c.text_list(data, "links", what), file=c.file, line=data.line,
+    )
+
+
+def _as_datetime(value: dt.date | dt.datetime) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
+    return dt.datetime(value.year, value.month, value.day)
+
+
+def _parse_entry(c: _Checker, data: LineDict) -> FaqEntry | None:
+    entry_id = c.ident(data, "FAQ entry")
+    what = f"FAQ entry {entry_id or '?'}"
+    event = data.get("event")
+    if event is not None and not isinstance(event, str):
+        c.error(data.line_of("event"), f"{what}: 'event' must be an event id")
+        event = None
+    texts: dict[str, EntryText] = {}
+    for key in data:
+        if key in _ENTRY_KEYS:
+            continue
+        if key not in LANGUAGES:
+            hint = "a language code" if len(key) == 2 else "a known key"
+            c.error(data.line_of(key), f"{what}: unknown key or language code {key!r} (expected {hint}: "
+                                       f"{', '.join(_ENTRY_KEYS + LANGUAGES)})")
+            continue
+        block = c.mapping(data[key], data.line_of(key), f"{what}: {key!r}")
+        if block is None:
+            continue
+        c.unknown_keys(block, _TEXT_KEYS, f"{what} ({key})")
+        question = c.text(block, "question", f"{what} ({key})", required=True)
+        answer = c.text(block, "answer", f"{what} ({key})", required=True)
+        phrasings = c.text_list(block, "phrasings", f"{what} ({key})")
+        if question and answer:
+            texts[key] = EntryText(question, phrasings, answer)
+    if not any(k in LANGUAGES for k in data):
+        c.error(data.line, f"{what}: no language block (add e.g. 'en:' with question and answer)")
+    if not entry_id or not texts:
+        return None
+    return FaqEntry(entry_id, texts, event, c.text_list(data, "tags", what), c.file, data.line)
+
+
+def _files(paths: Iterable[Path]) -> list[Path]:
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out += sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+        else:
+            out.append(path)
+    return out
+
+
+def near_duplicates(entries: Iterable[FaqEntry], ratio: float = NEAR_DUPLICATE_RATIO) -> list[tuple[str, str, str, str]]:
+    """Pairs of different entries with near-identical phrasings: (lang, id_a, id_b, phrasing)."""
+    found: list[tuple[str, str, str, str]] = []
+    by_lang: dict[str, tuple[list[str], list[str], list[str]]] = {}
+    for entry in entries:
+        for lang, text in entry.texts.items():
+            norms, owners, originals = by_lang.setdefault(lang, ([], [], []))
+            for phrasing in text.all_phrasings:
+                norms.append(" ".join(sorted(normalize(phrasing).split())))
+                owners.append(entry.id)
+                originals.append(phrasing)
+    for lang, (norms, owners, originals) in by_lang.items():
+        reported: set[tuple[str, str]] = set()
+        matrix = process.cdist(norms, norms, scorer=fuzz.ratio, score_cutoff=ratio, dtype="uint8", workers=-1)
+        rows, cols = matrix.nonzero()
+        for i, j in zip(rows.tolist(), cols.tolist()):
+            a, b = owners[i], owners[j]
+            if i < j and a != b and (a, b) not in reported:
+                reported.add((a, b))
+                found.append((lang, a, b, originals[i]))
+    return found
+
+
+def load_content(paths: Iterable[Path], max_bytes: int = DEFAULT_MAX_BYTES, check_duplicates: bool = True) -> tuple[Content, list[Problem]]:
+    """Read every YAML file under paths; return what is usable and every problem found."""
+    problems: list[Problem] = []
+    events: dict[str, Event] = {}
+    entries: dict[str, FaqEntry] = {}
+    event_refs: list[tuple[FaqEntry, str, int]] = []
+    files = _files(paths)
+    if not files:
+        problems.append(Problem(", ".join(str(p) for p in paths) or ".", 1, "no YAML files found"))
+    for path in files:
+        try:
+            data = load_file(path, max_bytes)
+        except YamlError as exc:
+            problems.append(exc.problem)
+            continue
+        c = _Checker(str(path), problems)
+        if data is None:
+            continue
+        root = c.mapping(data, 1, "the file")
+        if root is None:
+            continue
+        c.unknown_keys(root, ("events", "faq"), "the file (expected 'events' and/or 'faq')")
+        for key, parse, target in (("events", _parse_event, events), ("faq", _parse_entry, entries)):
+            items = root.get(key)
+            if items is None:
+                continue
+            if not isinstance(items, LineList):
+                c.error(root.line_of(key), f"{key!r} must be a list")
+                continue
+            for item, line in zip(items, items.item_lines):
+                block = c.mapping(item, line, f"each item of {key!r}")
+                if block is None:
+                    continue
+                parsed = parse(c, block)
+                if parsed is None:
+                    continue
+                if parsed.id in target:
+                    c.error(block.line_of("id"), f"duplicate id {parsed.id!r} (first at {target[parsed.id].source})")
+                    continue
+                target[parsed.id] = parsed
+                if isinstance(parsed, FaqEntry) and parsed.event:
+                    event_refs.append((parsed, str(path), block.line_of("event")))
+    for entry, file, line in event_refs:
+        if entry.event not in events:
+            problems.append(Problem(file, line, f"FAQ entry {entry.id}: unknown event {entry.event!r}"))
+    if check_duplicates:
+        for lang, a, b, phrasing in near_duplicates(entries.values()):
+            problems.append(Problem(entries[b].file, entries[b].line, f"FAQ entries {a} and {b} have near-identical {lang} phrasings "
+                                    f"({phrasing!r}); they will confuse matching", "warning"))
+    return Content(events, entries, tuple(str(f) for f in files)), problems
+
+
+def load_or_raise(paths: Iterable[Path], max_bytes: int = DEFAULT_MAX_BYTES) -> Content:
+    """Load content for the running bot: any error refuses the whole content."""
+    content, problems = load_content(paths, max_bytes, check_duplicates=False)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise ContentError(errors)
+    return content

@@ -1,0 +1,218 @@
+"""Rank FAQ entries for a question: lexical retrieval (BM25) fused with a token scorer.
+
+Each entry has, per language, a list of phrasings. At load time the matcher builds
+two BM25 indexes over one document per (entry, language): stemmed words and
+character 3-grams. A question is scored against every document with both (sparse
+sums, no loop over documents), the best candidates are re-scored with rapidfuzz's
+``token_sort_ratio`` against each of their phrasings, and the three signals are
+fused into one score in [0, 1]. An entry's score is its best document's score.
+
+The band (answer / suggest / fallback) comes from a confidence that adds the margin
+between the best and the second-best entry to the best score: a question that fits
+two entries equally well ("when is it?") is a question to ask back, not to answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Iterable, Literal, Sequence
+
+import bm25s
+import numpy as np
+import Stemmer
+from rapidfuzz import fuzz, process
+
+from faq.normalize import char_ngrams, normalize, tokens
+
+log = logging.getLogger(__name__)
+
+Band = Literal["answer", "suggest", "fallback"]
+
+_STEMMERS = {"en": "english", "nl": "dutch", "no": "norwegian"}
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    """Weights and thresholds; the defaults were measured in benchmarks/faq_quality.py."""
+
+    answer_threshold: float = 30.0
+    suggest_threshold: float = 15.0
+    margin_weight: float = 5.0
+    word_weight: float = 0.5
+    char_weight: float = 0.4
+    token_weight: float = 0.1
+    candidates: int = 30
+    k1: float = 1.2
+    b: float = 0.75
+
+
+@dataclass(frozen=True)
+class Document:
+    """The phrasings of one FAQ entry in one language."""
+
+    entry_id: str
+    lang: str
+    phrasings: Sequence[str]
+
+
+@dataclass(frozen=True)
+class Match:
+    """One ranked entry: its id, fused score (0-100) and the phrasing that fit best."""
+
+    entry_id: str
+    score: float
+    phrasing: str
+    lang: str
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """The outcome for one question."""
+
+    band: Band
+    confidence: float
+    matches: list[Match] = field(default_factory=list)
+
+
+class _Bm25:
+    """A BM25 index (built by bm25s) scored with one sparse sum per query."""
+
+    def __init__(self, docs: list[list[str]], k1: float, b: float) -> None:
+        model = bm25s.BM25(k1=k1, b=b)
+        model.index(docs, show_progress=False)
+        scores = model.scores
+        self._data = np.asarray(scores["data"], dtype=np.float32)
+        self._indices = np.asarray(scores["indices"])
+        self._indptr = np.asarray(scores["indptr"])
+        self._n = int(scores["num_docs"])
+        self._vocab: dict[str, int] = model.vocab_dict
+        df = np.diff(self._indptr)
+        self._idf = np.log(1 + (self._n - df + 0.5) / (df + 0.5))
+        self._idf_unknown = float(np.log(1 + (self._n + 0.5) / 0.5))
+        self._k1 = k1
+
+    def score(self, query: list[str]) -> np.ndarray:
+        """Scores of all documents in [0, 1]: BM25 over the best score the query could get."""
+        ids = [self._vocab[t] for t in query if t in self._vocab]
+        out = np.zeros(self._n, dtype=np.float32)
+        if not ids:
+            return out
+        bound = (self._k1 + 1) * (float(self._idf[ids].sum()) + (len(query) - len(ids)) * self._idf_unknown)
+        starts, ends = self._indptr[ids], self._indptr[np.asarray(ids) + 1]
+        idx = np.concatenate([self._indices[s:e] for s, e in zip(starts, ends)])
+        val = np.concatenate([self._data[s:e] for s, e in zip(starts, ends)])
+        out += np.bincount(idx, weights=val, minlength=self._n).astype(np.float32)
+        return out / bound
+
+
+class Analyzer:
+    """Turns text in a language into the matcher's three views of it."""
+
+    def __init__(self) -> None:
+        self._stemmers = {lang: Stemmer.Stemmer(name) for lang, name in _STEMMERS.items()}
+
+    def analyze(self, text: str, lang: str | None) -> tuple[list[str], list[str], str]:
+        """Stemmed words, character n-grams and the string the token scorer sees."""
+        norm = normalize(text)
+        words = tokens(norm, lang)
+        stemmer = self._stemmers.get(lang or "")
+        stems = stemmer.stemWords(words) if stemmer else words
+        # n-grams over every word, stop words included: they carry the question's shape
+        return stems, char_ngrams(tokens(norm, None)), " ".join(stems)
+
+
+class Matcher:
+    """Ranks FAQ entries for a question; everything is precomputed at construction."""
+
+    def __init__(self, documents: Iterable[Document], settings: MatchSettings | None = None) -> None:
+        self.settings = settings or MatchSettings()
+        self._analyzer = Analyzer()
+        self.entry_ids: list[str] = []
+        entry_index: dict[str, int] = {}
+        word_docs: list[list[str]] = []
+        char_docs: list[list[str]] = []
+        doc_entry: list[int] = []
+        self._doc_lang: list[str] = []
+        self._phrasings: list[list[tuple[str, str]]] = []  # per doc: (token string, original)
+        for doc in documents:
+            if doc.entry_id not in entry_index:
+                entry_index[doc.entry_id] = len(self.entry_ids)
+                self.entry_ids.append(doc.entry_id)
+            words: list[str] = []
+            grams: list[str] = []
+            phr: list[tuple[str, str]] = []
+            for text in doc.phrasings:
+                stems, ngrams, tokstr = self._analyzer.analyze(text, doc.lang)
+                words += stems
+                grams += ngrams
+                phr.append((tokstr, text))
+            word_docs.append(words)
+            char_docs.append(grams)
+            doc_entry.append(entry_index[doc.entry_id])
+            self._doc_lang.append(doc.lang)
+            self._phrasings.append(phr)
+        self._entry_index = entry_index
+        self._doc_entry = np.asarray(doc_entry, dtype=np.int64)
+        self.phrasing_count = sum(len(p) for p in self._phrasings)
+        s = self.settings
+        self._words = _Bm25(word_docs, s.k1, s.b) if word_docs else None
+        self._chars = _Bm25(char_docs, s.k1, s.b) if char_docs else None
+
+    def __len__(self) -> int:
+        return len(self.entry_ids)
+
+    def entry_mask(self, allowed: Iterable[str]) -> np.ndarray:
+        """A boolean mask over entries, for restricting a search to some entries."""
+        mask = np.zeros(len(self.entry_ids), dtype=bool)
+        for entry_id in allowed:
+            if entry_id in self._entry_index:
+                mask[self._entry_index[entry_id]] = True
+        return mask
+
+    def rank(self, text: str, lang: str | None, allowed: np.ndarray | None = None, limit: int = 3) -> tuple[list[Match], float]:
+        """The best entries for a question (best first) and the confidence (0-100+)."""
+        if self._words is None or self._chars is None:
+            return [], 0.0
+        s = self.settings
+        stems, grams, tokstr = self._analyzer.analyze(text, lang)
+        lexical = s.word_weight * self._words.score(stems) + s.char_weight * self._chars.score(grams)
+        if allowed is not None:
+            lexical = np.where(allowed[self._doc_entry], lexical, -1.0)
+        k = min(s.candidates, len(lexical))
+        top_docs = np.argpartition(-lexical, k - 1)[:k]
+        best: dict[int, tuple[float, str, str]] = {}
+        for d in top_docs:
+            if lexical[d] < 0:
+                continue
+            phr = self._phrasings[d]
+            ratios = process.extract(tokstr, [p[0] for p in phr], scorer=fuzz.token_sort_ratio,
+                                     processor=None, limit=1)
+            ratio, pos = (ratios[0][1], ratios[0][2]) if ratios else (0.0, 0)
+            score = float(lexical[d]) + s.token_weight * ratio / 100
+            entry = int(self._doc_entry[d])
+            if entry not in best or score > best[entry][0]:
+                best[entry] = (score, phr[pos][1] if phr else "", self._doc_lang[d])
+        ranked = sorted(best.items(), key=lambda item: -item[1][0])
+        if not ranked:
+            return [], 0.0
+        first = ranked[0][1][0]
+        second = ranked[1][1][0] if len(ranked) > 1 else 0.0
+        confidence = 100 * (first + s.margin_weight * (first - second))
+        matches = [
+            Match(self.entry_ids[e], round(100 * sc, 1), phrasing, lang_)
+            for e, (sc, phrasing, lang_) in ranked[:limit]
+        ]
+        return matches, confidence
+
+    def match(self, text: str, lang: str | None, allowed: np.ndarray | None = None, limit: int = 3) -> MatchResult:
+        """Rank and decide the band: answer, suggest ("did you mean") or fallback."""
+        matches, confidence = self.rank(text, lang, allowed, limit)
+        s = self.settings
+        if matches and confidence >= s.answer_threshold:
+            band: Band = "answer"
+        elif matches and confidence >= s.suggest_threshold:
+            band = "suggest"
+        else:
+            band = "fallback"
+        return MatchResult(band, round(confidence, 1), matches)
