@@ -28,21 +28,22 @@ class _Section(BaseModel):
 
 class ContentConfig(_Section):
     path: Path | None = None
-    max_file_bytes: int = Field(5 * 1024 * 1024, gt=0)
+    max_file_bytes: int = Field(5 * 1024 * 1024, gt=0, strict=True)
 
 
 class Weights(_Section):
-    word: float = Field(MatchSettings.word_weight, ge=0)
-    char: float = Field(MatchSettings.char_weight, ge=0)
-    token: float = Field(MatchSettings.token_weight, ge=0)
+    word: float = Field(MatchSettings.word_weight, ge=0, strict=True)
+    char: float = Field(MatchSettings.char_weight, ge=0, strict=True)
+    token: float = Field(MatchSettings.token_weight, ge=0, strict=True)
 
 
 class MatchingConfig(_Section):
-    answer_threshold: float = Field(MatchSettings.answer_threshold, ge=0)
-    suggest_threshold: float = Field(MatchSettings.suggest_threshold, ge=0)
-    margin_weight: float = Field(MatchSettings.margin_weight, ge=0)
+    answer_threshold: float = Field(MatchSettings.answer_threshold, ge=0, strict=True)
+    suggest_threshold: float = Field(MatchSettings.suggest_threshold, ge=0, strict=True)
+    margin_weight: float = Field(MatchSettings.margin_weight, ge=0, strict=True)
+    min_margin: float = Field(MatchSettings.min_margin, ge=0, strict=True)
     weights: Weights = Weights()
-    candidates: int = Field(MatchSettings.candidates, ge=1, le=1000)
+    candidates: int = Field(MatchSettings.candidates, ge=1, le=1000, strict=True)
 
     @model_validator(mode="after")
     def _ordered(self) -> "MatchingConfig":
@@ -54,7 +55,7 @@ class MatchingConfig(_Section):
         """The matcher's settings."""
         return MatchSettings(
             answer_threshold=self.answer_threshold, suggest_threshold=self.suggest_threshold,
-            margin_weight=self.margin_weight, word_weight=self.weights.word,
+            margin_weight=self.margin_weight, min_margin=self.min_margin, word_weight=self.weights.word,
             char_weight=self.weights.char, token_weight=self.weights.token, candidates=self.candidates,
         )
 

@@ -214,7 +214,7 @@ def _parse_event(c: _Checker, data: LineDict) -> Event | None:
     if timezone:
         try:
             zoneinfo.ZoneInfo(timezone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
             c.error(data.line_of("timezone"), f"{what}: unknown time zone {timezone!r} (use an IANA name such as Europe/Brussels)")
     start, end = data.get("start"), data.get("end")
     for key, value in (("start", start), ("end", end)):
@@ -228,16 +228,18 @@ def _parse_event(c: _Checker, data: LineDict) -> Event | None:
         if block is not None:
             c.unknown_keys(block, _CONTACT_KEYS, f"{what} contact")
             contact = Contact(**{k: c.text(block, k, f"{what}: contact") for k in _CONTACT_KEYS})
+    # every field is checked before deciding, so all problems are reported at once
+    aliases, links = c.text_list(data, "aliases", what), c.text_list(data, "links", what)
+    when, place = c.per_language(data, "when", what), c.per_language(data, "place", what)
+    description = c.per_language(data, "description", what)
     if not event_id or not names or not timezone:
         return None
     return Event(
-        id=event_id, names=names, timezone=timezone, default_language=default_language,
-        aliases=c.text_list(data, "aliases", what),
+        id=event_id, names=names, timezone=timezone, default_language=default_language, aliases=aliases,
         start=start if isinstance(start, dt.date) else None,
         end=end if isinstance(end, dt.date) else None,
-        when=c.per_language(data, "when", what), place=c.per_language(data, "place", what),
-        description=c.per_language(data, "description", what), contact=contact,
-        links=c.text_list(data, "links", what), file=c.file, line=data.line,
+        when=when, place=place, description=description, contact=contact,
+        links=links, file=c.file, line=data.line,
     )
 
 
@@ -251,7 +253,7 @@ def _parse_entry(c: _Checker, data: LineDict) -> FaqEntry | None:
     entry_id = c.ident(data, "FAQ entry")
     what = f"FAQ entry {entry_id or '?'}"
     event = data.get("event")
-    if event is not None and not isinstance(event, str):
+    if event is not None and (not isinstance(event, str) or not event.strip()):
         c.error(data.line_of("event"), f"{what}: 'event' must be an event id")
         event = None
     texts: dict[str, EntryText] = {}
@@ -274,9 +276,10 @@ def _parse_entry(c: _Checker, data: LineDict) -> FaqEntry | None:
             texts[key] = EntryText(question, phrasings, answer)
     if not any(k in LANGUAGES for k in data):
         c.error(data.line, f"{what}: no language block (add e.g. 'en:' with question and answer)")
+    tags = c.text_list(data, "tags", what)
     if not entry_id or not texts:
         return None
-    return FaqEntry(entry_id, texts, event, c.text_list(data, "tags", what), c.file, data.line)
+    return FaqEntry(entry_id, texts, event, tags, c.file, data.line)
 
 
 def _files(paths: Iterable[Path]) -> list[Path]:
@@ -318,6 +321,7 @@ def load_content(paths: Iterable[Path], max_bytes: int = DEFAULT_MAX_BYTES, chec
     events: dict[str, Event] = {}
     entries: dict[str, FaqEntry] = {}
     event_refs: list[tuple[FaqEntry, str, int]] = []
+    first_seen: dict[str, dict[str, str]] = {"events": {}, "faq": {}}
     files = _files(paths)
     if not files:
         problems.append(Problem(", ".join(str(p) for p in paths) or ".", 1, "no YAML files found"))
@@ -345,11 +349,15 @@ def load_content(paths: Iterable[Path], max_bytes: int = DEFAULT_MAX_BYTES, chec
                 block = c.mapping(item, line, f"each item of {key!r}")
                 if block is None:
                     continue
+                raw_id = block.get("id")
+                seen = first_seen[key]
+                if isinstance(raw_id, str) and raw_id in seen:
+                    c.error(block.line_of("id"), f"duplicate id {raw_id!r} (first at {seen[raw_id]})")
+                    continue
+                if isinstance(raw_id, str):
+                    seen[raw_id] = f"{path}:{block.line}"
                 parsed = parse(c, block)
                 if parsed is None:
-                    continue
-                if parsed.id in target:
-                    c.error(block.line_of("id"), f"duplicate id {parsed.id!r} (first at {target[parsed.id].source})")
                     continue
                 target[parsed.id] = parsed
                 if isinstance(parsed, FaqEntry) and parsed.event:

@@ -39,6 +39,7 @@ class MatchSettings:
     answer_threshold: float = 30.0
     suggest_threshold: float = 15.0
     margin_weight: float = 5.0
+    min_margin: float = 2.0  # best two entries closer than this (score points): ask, don't answer
     word_weight: float = 0.5
     char_weight: float = 0.4
     token_weight: float = 0.1
@@ -207,9 +208,11 @@ class Matcher:
 
     def match(self, text: str, lang: str | None, allowed: np.ndarray | None = None, limit: int = 3) -> MatchResult:
         """Rank and decide the band: answer, suggest ("did you mean") or fallback."""
-        matches, confidence = self.rank(text, lang, allowed, limit)
+        matches, confidence = self.rank(text, lang, allowed, max(limit, 2))
         s = self.settings
-        if matches and confidence >= s.answer_threshold:
+        ambiguous = len(matches) > 1 and matches[0].score - matches[1].score < s.min_margin
+        matches = matches[:limit]
+        if matches and confidence >= s.answer_threshold and not ambiguous:
             band: Band = "answer"
         elif matches and confidence >= s.suggest_threshold:
             band = "suggest"

@@ -28,6 +28,8 @@ _MAP_TAG = "tag:yaml.org,2002:map"
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 DEFAULT_MAX_NODES = 500_000
 DEFAULT_MAX_ALIASES = 200
+MAX_DEPTH = 50
+MAX_INDENT = 200
 
 
 @dataclass(frozen=True, order=True)
@@ -118,6 +120,8 @@ class _Converter:
                     raise self.fail(key_node, "merge keys ('<<') are not supported")
                 if not isinstance(key_node, yaml.ScalarNode):
                     raise self.fail(key_node, "mapping keys must be plain text")
+                if key_node.tag not in _SCALAR_TAGS:
+                    raise self.fail(key_node, f"unsupported YAML tag {key_node.tag!r}")
                 self.budget -= 1
                 key = key_node.value
                 if key in mapping:
@@ -128,8 +132,31 @@ class _Converter:
         raise self.fail(node, "unsupported YAML node")
 
 
+def _check_depth(text: str, file: str) -> None:
+    """Refuse deeply nested text before libyaml sees it (it recurses, and can crash)."""
+    depth = 0
+    quote = ""
+    for number, line in enumerate(text.splitlines(), 1):
+        if len(line) - len(line.lstrip(" ")) > MAX_INDENT:
+            raise YamlError(Problem(file, number, f"nesting is deeper than {MAX_INDENT} spaces of indentation"))
+        for char in line:
+            if quote:
+                quote = "" if char == quote else quote
+            elif char in "'\"":
+                quote = char
+            elif char in "[{":
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise YamlError(Problem(file, number, f"nesting is deeper than {MAX_DEPTH} levels"))
+            elif char in "]}":
+                depth = max(0, depth - 1)
+            elif char == "#":
+                break
+
+
 def load_text(text: str, file: str, max_nodes: int = DEFAULT_MAX_NODES, max_aliases: int = DEFAULT_MAX_ALIASES) -> Any:
     """Parse YAML text into plain data with line numbers; raises YamlError."""
+    _check_depth(text, file)
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:

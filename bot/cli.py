@@ -1,0 +1,169 @@
+"""The `eventbot` command line: chat on the console, and check, ask and evaluate the FAQ."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any, Sequence
+
+from bot.app import build_bot, build_knowledge, content_paths
+from bot.config import Config, ConfigError, find_config, load_config
+from faq.content import ContentError, load_content
+from faq.evaluate import Query, evaluate
+from faq.knowledge import Knowledge
+from faq.language import detect, supported
+from faq.normalize import LANGUAGES
+
+log = logging.getLogger("eventbot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="eventbot", description="An event chatbot for Telegram, Slack and the console.")
+    parser.add_argument("--config", type=Path, help="config file (default: $EVENTBOT_CONFIG or ./eventbot.yaml)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    chat = sub.add_parser("chat", help="chat with the bot in this terminal (reads lines from a pipe too)")
+    chat.add_argument("--lang", choices=LANGUAGES, help="your language, as a platform would hint it")
+
+    faq = sub.add_parser("faq", help="check, ask and evaluate the FAQ").add_subparsers(dest="faq_command", required=True)
+    check = faq.add_parser("check", help="validate content files and print every problem as file:line: message")
+    check.add_argument("paths", type=Path, nargs="+", metavar="PATH", help="content folders or YAML files")
+    check.add_argument("--strict", action="store_true", help="fail on warnings too")
+
+    ask = faq.add_parser("ask", help="show how the bot would answer a question")
+    ask.add_argument("question")
+    ask.add_argument("--lang", choices=LANGUAGES, help="the asker's language (default: detected)")
+    ask.add_argument("--event", help="the event the asker is talking about")
+    ask.add_argument("--faq", type=Path, action="append", metavar="PATH", help="content folder or file (repeatable)")
+    ask.add_argument("--json", action="store_true", help="print JSON (a stable contract for scripts)")
+
+    ev = faq.add_parser("eval", help="measure matching on labelled questions (JSON lines)")
+    ev.add_argument("--faq", type=Path, action="append", metavar="PATH", help="content folder or file (repeatable)")
+    ev.add_argument("--queries", type=Path, required=True, help='JSON lines: {"text": ..., "expected": id or null}')
+    ev.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the process exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        config = load_config(find_config(args.config))
+    except ConfigError as exc:
+        print(f"eventbot: invalid config, not starting:\n{exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=config.logging.level, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("bm25s").setLevel(max(logging.WARNING, logging.getLogger().level))
+    try:
+        if args.command == "chat":
+            return asyncio.run(_chat(config, args.lang))
+        if args.faq_command == "check":
+            return _check(args.paths, args.strict, config)
+        if args.faq_command == "ask":
+            return _ask(config, args)
+        return _eval(config, args)
+    except ContentError as exc:
+        print(f"eventbot: the content has errors (run 'eventbot faq check'):\n{exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def adapter_class(name: str) -> Any:
+    """The adapter registered under name in the `eventbot.adapters` entry-point group."""
+    found = entry_points(group="eventbot.adapters", name=name)
+    if not found:
+        raise SystemExit(f"eventbot: the {name} adapter is not installed (pip install -e .)")
+    return next(iter(found)).load()
+
+
+async def _chat(config: Config, lang: str | None) -> int:
+    console = adapter_class("console")
+    bot, profiles = build_bot(config)
+    adapter = console(bot, sys.stdin, sys.stdout, interactive=sys.stdin.isatty(),
+                             files_dir=config.data_dir / "files", language_hint=lang)
+    try:
+        await adapter.run()
+    finally:
+        profiles.close()
+    return 0
+
+
+def _check(paths: list[Path], strict: bool, config: Config) -> int:
+    content, problems = load_content(paths, config.content.max_file_bytes)
+    for problem in sorted(problems):
+        print(problem)
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    print(f"{len(content.events)} events, {len(content.entries)} FAQ entries in {len(content.files)} files: "
+          f"{errors} errors, {warnings} warnings", file=sys.stderr)
+    return 1 if errors or (strict and warnings) else 0
+
+
+def _knowledge(config: Config, paths: list[Path] | None) -> Knowledge:
+    return build_knowledge(config, paths or content_paths(config))
+
+
+def _ask(config: Config, args: argparse.Namespace) -> int:
+    knowledge = _knowledge(config, args.faq)
+    lang = args.lang or detect(args.question) or config.default_language
+    if args.event and args.event not in knowledge.content.events:
+        print(f"eventbot: unknown event {args.event!r}", file=sys.stderr)
+        return 2
+    answer = knowledge.ask(args.question, lang, args.event)
+    entries = knowledge.content.entries
+    matches = [{"id": m.entry_id, "score": m.score, "question": knowledge.question(entries[m.entry_id], lang)}
+               for m in answer.matches]
+    if args.json:
+        print(json.dumps({"band": answer.band, "language": lang, "answer": answer.text, "matches": matches},
+                         ensure_ascii=False))
+        return 0
+    print(f"band: {answer.band} (confidence {answer.confidence:.1f})   language: {lang}")
+    for i, m in enumerate(matches, 1):
+        print(f"{i}. {m['id']}  {m['score']:.1f}  {m['question']}")
+    if answer.text:
+        note = f" (in {answer.answer_language})" if answer.language_fallback else ""
+        print(f"answer{note}:\n{answer.text}")
+    return 0
+
+
+def _eval(config: Config, args: argparse.Namespace) -> int:
+    knowledge = _knowledge(config, args.faq)
+    queries = []
+    with open(args.queries, encoding="utf-8") as fh:
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                lang = supported(row.get("lang")) or detect(row["text"]) or config.default_language
+                queries.append(Query(row["text"], row.get("expected"), lang))
+            except (ValueError, KeyError, TypeError, AttributeError):
+                print(f"{args.queries}:{number}: not a JSON object with 'text' and 'expected'", file=sys.stderr)
+                return 2
+    unknown = sorted({q.expected for q in queries if q.expected and q.expected not in knowledge.content.entries})
+    if unknown:
+        print(f"eventbot: the queries expect unknown entries: {', '.join(unknown)}", file=sys.stderr)
+        return 2
+
+    def rank(query: Query) -> tuple[str, list[str], float]:
+        answer = knowledge.ask(query.text, query.lang or config.default_language)
+        return answer.band, [m.entry_id for m in answer.matches], answer.confidence
+
+    report = evaluate(queries, rank)
+    if args.json:
+        print(json.dumps(report.as_dict()))
+        return 0
+    for key, value in report.as_dict().items():
+        print(f"{key:24s} {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

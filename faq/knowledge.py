@@ -1,0 +1,133 @@
+"""What the bot knows: the content, its matcher, and how a question becomes an answer.
+
+`Knowledge` is built once per content version (at start-up and on reload) with
+everything precomputed; asking is read-only, so a reload can build a new one and
+swap it in while the old one keeps answering.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+from faq.content import Content, Event, FaqEntry, load_or_raise
+from faq.matcher import Band, Document, Match, Matcher, MatchSettings
+from faq.normalize import LANGUAGES, is_cjk, normalize
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The outcome of a question, ready to be worded by the conversation layer."""
+
+    band: Band
+    language: str
+    entry: FaqEntry | None
+    answer_language: str | None
+    matches: list[Match]
+    confidence: float
+    event: str | None
+
+    @property
+    def text(self) -> str | None:
+        """The answer text in answer_language, when the band is "answer"."""
+        if self.entry is None or self.answer_language is None:
+            return None
+        return self.entry.texts[self.answer_language].answer
+
+    @property
+    def language_fallback(self) -> bool:
+        """True when the answer is not in the language that was asked for."""
+        return self.answer_language is not None and self.answer_language != self.language
+
+
+class Knowledge:
+    """Content plus everything precomputed to answer questions about it."""
+
+    def __init__(self, content: Content, settings: MatchSettings | None = None, default_language: str = "en") -> None:
+        self.content = content
+        self.default_language = default_language
+        self.matcher = Matcher(
+            (Document(e.id, lang, text.all_phrasings) for e in content.entries.values() for lang, text in e.texts.items()),
+            settings,
+        )
+        self._event_names = self._names(content.events.values())
+        self._scopes: dict[str | None, np.ndarray | None] = {None: None}  # None: every entry
+        for event_id in content.events:
+            allowed = [e.id for e in content.entries.values() if e.event in (None, event_id)]
+            self._scopes[event_id] = self.matcher.entry_mask(allowed)
+
+    @classmethod
+    def load(cls, paths: Iterable[Path], settings: MatchSettings | None = None, default_language: str = "en",
+             max_bytes: int | None = None) -> "Knowledge":
+        """Load content from YAML files or folders; raises ContentError on any error."""
+        content = load_or_raise(list(paths), max_bytes) if max_bytes else load_or_raise(list(paths))
+        return cls(content, settings, default_language)
+
+    @staticmethod
+    def _names(events: Iterable[Event]) -> list[tuple[str, str]]:
+        names: list[tuple[str, str]] = []
+        for event in events:
+            for name in {event.id, event.id.replace("-", " "), *event.names.values(), *event.aliases}:
+                norm = normalize(name)
+                if norm:
+                    names.append((norm, event.id))
+        return sorted(names, key=lambda item: -len(item[0]))
+
+    def events_named(self, text: str) -> list[str]:
+        """The events a text names (by id, name or alias), longest name first."""
+        norm = f" {normalize(text)} "
+        found: list[str] = []
+        for name, event_id in self._event_names:
+            hit = name in norm if is_cjk(name) else f" {name} " in norm
+            if hit and event_id not in found:
+                found.append(event_id)
+        return found
+
+    def find_event(self, text: str) -> Event | None:
+        """The one event a text names, or None when it names none or several."""
+        named = self.events_named(text)
+        return self.content.events[named[0]] if len(named) == 1 else None
+
+    def answer_language(self, entry: FaqEntry, wanted: str) -> str:
+        """The language to answer an entry in: wanted, else the event's, else the bot's default."""
+        if wanted in entry.texts:
+            return wanted
+        event = self.content.events.get(entry.event or "")
+        for lang in (event.default_language if event else None, self.default_language, *LANGUAGES):
+            if lang and lang in entry.texts:
+                return lang
+        return next(iter(entry.texts))
+
+    def ask(self, text: str, language: str, context_event: str | None = None, text_language: str | None = None) -> Answer:
+        """Answer a question in language, scoped to the event it names or the context event.
+
+        text_language is the language the question is written in (for stemming and
+        stop words) when it differs from the language the answer should be in.
+        """
+        named = self.events_named(text)
+        scope = named[0] if len(named) == 1 else (None if named else context_event)
+        match_lang = text_language or language
+        result = self.matcher.match(text, match_lang, self._scopes.get(scope))
+        if scope is not None and not named and result.band != "answer":
+            wider = self.matcher.match(text, match_lang)
+            if wider.band == "answer":
+                result, scope = wider, None
+        entry = self.content.entries[result.matches[0].entry_id] if result.band == "answer" else None
+        return Answer(
+            band=result.band, language=language, entry=entry,
+            answer_language=self.answer_language(entry, language) if entry else None,
+            matches=result.matches, confidence=result.confidence,
+            event=entry.event if entry and entry.event else scope,
+        )
+
+    def question(self, entry: FaqEntry, language: str) -> str:
+        """An entry's question in the language (or its fallback)."""
+        return entry.texts[self.answer_language(entry, language)].question
+
+    def topics(self, event_id: str | None) -> list[FaqEntry]:
+        """The entries of an event (or the general ones), grouped by their first tag."""
+        entries = [e for e in self.content.entries.values() if e.event == event_id]
+        return sorted(entries, key=lambda e: (e.tags[0] if e.tags else "~"))

@@ -1,0 +1,115 @@
+"""Conversations through the console adapter, the way a participant meets the bot."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import DATA
+
+SEED_QUESTIONS = [json.loads(line) for line in (DATA / "seed_questions.jsonl").read_text("utf-8").splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("text, fact", [
+    ("how many people attend EWRC", "6,000"),
+    ("Hoeveel bezoekers had de Smart City Expo in Barcelona?", "20.000"),
+    ("Hvor mange deltakere er det på EWRC?", "6000"),
+    ("郡山市とブルメンはいつから姉妹都市ですか", "1988"),
+])
+async def test_a_question_in_each_language_gets_the_fact_in_that_language(conversation, text, fact):
+    out = await conversation().say(text)
+    assert fact in out
+
+
+
+@pytest.mark.parametrize("lang", ["en", "nl", "no", "ja"])
+async def test_seed_questions_are_answered_or_the_right_question_is_offered(conversation, knowledge, lang):
+    questions = [q for q in SEED_QUESTIONS if q["lang"] == lang and q["expected"]]
+    assert len(questions) >= 10, f"too few test questions for {lang}"
+    out = await conversation().say(*[f"/language {lang}"] + [q["text"] for q in questions])
+    answered = [q for q in questions if q["fact"] in out]
+    offered = [q for q in questions if q["fact"] not in out
+               and knowledge.question(knowledge.content.entries[q["expected"]], lang) in out]
+    # measured on the sample content: most are answered outright, the rest get "did you mean"
+    assert len(answered) / len(questions) >= 0.5, f"{lang}: answered {len(answered)} of {len(questions)}:\n{out}"
+    assert (len(answered) + len(offered)) / len(questions) >= 0.9, f"{lang}: {out}"
+
+
+async def test_out_of_scope_questions_get_the_friendly_fallback(conversation):
+    out = await conversation().say("Can you book me a taxi to the airport?")
+    assert "don't have an answer" in out
+    assert "1. " in out  # offers events or topics to pick from
+
+
+async def test_an_ambiguous_question_offers_choices_and_a_number_picks_one(conversation):
+    out = await conversation().say("when is it", "2")
+    assert "Did you mean" in out
+    lines = [line for line in out.splitlines() if line.startswith("  2. ")]
+    assert lines, out
+    # the answer to the picked question follows the choices
+    assert out.rstrip().splitlines()[-1] not in lines
+
+
+async def test_start_welcomes_with_the_events(conversation):
+    out = await conversation().say("/start")
+    assert "Hello" in out
+    assert "European Week of Regions and Cities" in out
+    assert "Smart City Expo" in out
+
+
+async def test_event_details_show_place_and_contact(conversation):
+    out = await conversation().say("/event japan-journey")
+    assert "Kees Verspui" in out
+    assert "https://www.brummen.nl/innovatiereis" in out
+    assert "Asia/Tokyo" in out
+
+
+async def test_event_by_alias_and_unknown_event(conversation):
+    out = await conversation().say("/event EWRC", "/event atlantis")
+    assert "Brussels" in out
+    assert 'I don\'t know the event "atlantis"' in out
+
+
+async def test_the_event_in_context_scopes_the_next_question(conversation):
+    out = await conversation().say("/event smart-city-expo", "how many visitors were there?")
+    assert "20,000" in out
+
+
+async def test_language_choice_wins_and_survives_a_restart(conversation):
+    chat = conversation()
+    out = await chat.say("/language nl")
+    assert "Nederlands" in out
+    out = await chat.say("How many people attend the EWRC?")  # a new session: the bot restarted
+    assert "6.000" in out  # the Dutch answer
+    assert "deelnemers" in out
+
+
+async def test_platform_hint_beats_detection(conversation):
+    out = await conversation(language_hint="nl").say("How many people attend the EWRC?")
+    assert "deelnemers" in out
+
+
+async def test_missing_language_falls_back_and_says_so(conversation):
+    # Smart City Expo entries exist in English and Dutch only
+    out = await conversation().say("/language ja", "How many visitors did the Smart City Expo 2018 have?")
+    assert "20" in out
+    assert "（この回答は" in out
+
+
+async def test_topics_list_the_questions_of_an_event_as_choices(conversation):
+    out = await conversation().say("/topics inno4sports", "1")
+    assert "Questions about Inno4Sports" in out
+    assert "  1. " in out
+
+
+async def test_help_lists_every_visible_command(conversation):
+    out = await conversation().say("/help")
+    for command in ("/start", "/help", "/events", "/event ID", "/language CODE", "/topics [EVENT]"):
+        assert command in out
+
+
+async def test_unknown_command_and_stale_choice(conversation):
+    out = await conversation().say("/frobnicate", "/answer no-such-entry")
+    assert "I don't know the command /frobnicate" in out
+    assert "no longer valid" in out
