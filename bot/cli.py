@@ -136,17 +136,24 @@ def _ask(config: Config, args: argparse.Namespace) -> int:
 def _eval(config: Config, args: argparse.Namespace) -> int:
     knowledge = _knowledge(config, args.faq)
     queries = []
-    with open(args.queries, encoding="utf-8") as fh:
-        for number, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                lang = supported(row.get("lang")) or detect(row["text"]) or config.default_language
-                queries.append(Query(row["text"], row.get("expected"), lang))
-            except (ValueError, KeyError, TypeError, AttributeError):
-                print(f"{args.queries}:{number}: not a JSON object with 'text' and 'expected'", file=sys.stderr)
-                return 2
+    try:
+        lines = args.queries.read_text("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"eventbot: cannot read {args.queries}: {getattr(exc, 'strerror', None) or 'not UTF-8 text'}", file=sys.stderr)
+        return 2
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            if not isinstance(row["text"], str) or not isinstance(row["expected"], (str, type(None))):
+                raise TypeError
+            lang = supported(row.get("lang")) or detect(row["text"]) or config.default_language
+            queries.append(Query(row["text"], row["expected"], lang))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            print(f"{args.queries}:{number}: not a JSON object with text 'text' and 'expected' (an entry id or null)",
+                  file=sys.stderr)
+            return 2
     unknown = sorted({q.expected for q in queries if q.expected and q.expected not in knowledge.content.entries})
     if unknown:
         print(f"eventbot: the queries expect unknown entries: {', '.join(unknown)}", file=sys.stderr)

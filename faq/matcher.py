@@ -23,7 +23,7 @@ import numpy as np
 import Stemmer
 from rapidfuzz import fuzz, process
 
-from faq.normalize import char_ngrams, normalize, tokens
+from faq.normalize import char_ngrams, normalize, stop_words, tokens
 
 log = logging.getLogger(__name__)
 
@@ -115,12 +115,13 @@ class Analyzer:
 
     def analyze(self, text: str, lang: str | None) -> tuple[list[str], list[str], str]:
         """Stemmed words, character n-grams and the string the token scorer sees."""
-        norm = normalize(text)
-        words = tokens(norm, lang)
+        every = tokens(normalize(text), None)
+        stops = stop_words(lang) if lang else frozenset()
+        words = [w for w in every if w not in stops] or every
         stemmer = self._stemmers.get(lang or "")
         stems = stemmer.stemWords(words) if stemmer else words
         # n-grams over every word, stop words included: they carry the question's shape
-        return stems, char_ngrams(tokens(norm, None)), " ".join(stems)
+        return stems, char_ngrams(every), " ".join(stems)
 
 
 class Matcher:
@@ -153,6 +154,7 @@ class Matcher:
             doc_entry.append(entry_index[doc.entry_id])
             self._doc_lang.append(doc.lang)
             self._phrasings.append(phr)
+        self._tokstrs = [[p[0] for p in phr] for phr in self._phrasings]
         self._entry_index = entry_index
         self._doc_entry = np.asarray(doc_entry, dtype=np.int64)
         self.phrasing_count = sum(len(p) for p in self._phrasings)
@@ -187,7 +189,7 @@ class Matcher:
             if lexical[d] < 0:
                 continue
             phr = self._phrasings[d]
-            ratios = process.extract(tokstr, [p[0] for p in phr], scorer=fuzz.token_sort_ratio,
+            ratios = process.extract(tokstr, self._tokstrs[d], scorer=fuzz.token_sort_ratio,
                                      processor=None, limit=1)
             ratio, pos = (ratios[0][1], ratios[0][2]) if ratios else (0.0, 0)
             score = float(lexical[d]) + s.token_weight * ratio / 100

@@ -17,6 +17,7 @@ _EXPLICIT_FOLDS = {
 _APOSTROPHES = "'’‘`´"
 _THOUSANDS = re.compile(r"(?<=\d)[.,\u00a0\u202f ](?=\d{3}(?!\d))")
 _SPACES = re.compile(r"\s+")
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _RUNS = re.compile(
     r"(?P<cjk>[\u3041-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)"
     r"|(?P<word>[^\s\u3041-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)"
@@ -49,14 +50,16 @@ _TABLE = _build_table()
 
 def normalize(text: str) -> str:
     """Return text in the matching form: NFKC, case-folded, accent-folded, no punctuation."""
+    if text.isascii():  # the common case: NFKC and accent folding change nothing
+        return _SPACES.sub(" ", _THOUSANDS.sub("", text.lower()).translate(_TABLE)).strip()
     text = unicodedata.normalize("NFKC", text).casefold()
     text = _THOUSANDS.sub("", text)
     text = text.translate(_TABLE)
-    # combining marks left after NFKC on Latin letters (e.g. "e" + U+0301)
-    text = "".join(
-        c for i, c in enumerate(text)
-        if not (unicodedata.combining(c) and i and text[i - 1] < "\u0250")
-    )
+    if _COMBINING.search(text):  # combining marks left after NFKC on Latin letters ("e" + U+0301)
+        text = "".join(
+            c for i, c in enumerate(text)
+            if not (unicodedata.combining(c) and i and text[i - 1] < "\u0250")
+        )
     return _SPACES.sub(" ", text).strip()
 
 
@@ -99,12 +102,16 @@ def char_ngrams(words: list[str], n: int = 3) -> list[str]:
     """Character n-grams of each word, padded so that word starts and ends count."""
     grams: list[str] = []
     for word in words:
-        if len(word) <= 2 and not word.isascii():  # CJK bigram: already a fine unit
-            grams.append(word)
-            continue
-        padded = f"<{word}>"
-        grams.extend(padded[i:i + n] for i in range(max(1, len(padded) - n + 1)))
+        grams.extend(_word_ngrams(word, n))
     return grams
+
+
+@lru_cache(maxsize=65536)
+def _word_ngrams(word: str, n: int) -> tuple[str, ...]:
+    if len(word) <= 2 and not word.isascii():  # CJK bigram: already a fine unit
+        return (word,)
+    padded = f"<{word}>"
+    return tuple(padded[i:i + n] for i in range(max(1, len(padded) - n + 1)))
 
 
 def is_cjk(text: str) -> bool:

@@ -96,6 +96,8 @@ class _Converter:
         if isinstance(node, yaml.ScalarNode):
             if node.tag not in _SCALAR_TAGS:
                 raise self.fail(node, f"unsupported YAML tag {node.tag!r}")
+            if node.tag == "tag:yaml.org,2002:str":
+                return node.value
             if node.tag == "tag:yaml.org,2002:bool" and node.value.lower() not in ("true", "false"):
                 return node.value  # YAML 1.2: yes/no/on/off are text (and `no` is Norwegian)
             return self.constructor.construct_object(node, deep=True)

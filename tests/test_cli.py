@@ -268,11 +268,6 @@ def test_eval_refuses_a_line_without_text(tmp_path):
     assert f"{queries}:1:" in result.stderr
 
 
-@pytest.mark.xfail(
-    reason="bug: bot/cli.py _eval only validates 'text'; a non-string 'expected' (e.g. 5) reaches "
-    "', '.join(unknown) and crashes with TypeError instead of naming file:line",
-    strict=True,
-)
 def test_eval_refuses_an_expected_id_that_is_not_text(tmp_path):
     queries = tmp_path / "queries.jsonl"
     queries.write_text('{"text": "When is the EWRC?", "expected": 5}\n', encoding="utf-8")
@@ -292,11 +287,6 @@ def test_eval_refuses_queries_expecting_an_unknown_entry(tmp_path):
     assert result.stdout == ""
 
 
-@pytest.mark.xfail(
-    reason="bug: bot/cli.py _eval opens --queries without handling OSError; a missing file "
-    "crashes with a FileNotFoundError traceback",
-    strict=True,
-)
 def test_eval_with_a_missing_queries_file_says_so_without_a_traceback(tmp_path):
     result = eventbot("faq", "eval", "--queries", "missing.jsonl", cwd=tmp_path)
     assert result.returncode == 2

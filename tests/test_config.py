@@ -185,11 +185,6 @@ def test_a_misspelt_log_level_is_refused(tmp_path):
     assert line.startswith(f"{path}:2: logging.level: ")
 
 
-@pytest.mark.xfail(
-    reason="bug: pydantic lax mode turns YAML booleans into numbers (true -> 1, false -> 0), "
-    "so a boolean where a number belongs is silently accepted instead of reported",
-    strict=True,
-)
 @pytest.mark.parametrize(
     ("yaml_text", "key_path"),
     [
