@@ -35,7 +35,8 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from faq.content import load_content  # noqa: E402
+from faq.content import load_content
+from faq.knowledge import Knowledge  # noqa: E402
 from faq.matcher import Document, Matcher  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
@@ -161,28 +162,32 @@ def write_content(folder: Path, groups: list[list[str]], entries: int) -> Path:
 
 
 def run_reload(groups: list[list[str]], entries: int) -> None:
-    print(f"\n## Reload: load_content + Matcher for a generated {entries:,}-entry FAQ file")
-    totals: dict[bool, float] = {}
+    print(f"\n## Reload: a generated {entries:,}-entry FAQ file, read, checked and indexed (Knowledge.load)")
     with tempfile.TemporaryDirectory() as tmp:
-        path = write_content(Path(tmp), groups, entries)
+        folder = Path(tmp)
+        path = write_content(folder, groups, entries)
         print(f"file: {path.stat().st_size / 1024:.0f} KB, {entries:,} entries x {PER_ENTRY} phrasings, one event")
-        for check in (True, False):
-            gc.collect()
-            started = time.perf_counter()
-            content, problems = load_content([Path(tmp)], check_duplicates=check)
-            loaded = time.perf_counter()
-            errors = [p for p in problems if p.severity == "error"]
-            if errors or len(content.entries) != entries:
-                raise SystemExit(f"generated content did not load: {errors[:3]}")
-            Matcher(Document(e.id, lang, t.all_phrasings) for e in content.entries.values() for lang, t in e.texts.items())
-            done = time.perf_counter()
-            totals[check] = done - started
-            print(f"check_duplicates={check!s:5s}  load_content {loaded - started:5.2f} s + Matcher {done - loaded:5.2f} s "
-                  f"= {totals[check]:5.2f} s   ({len(problems)} warnings)")
-    verdict = "met" if totals[False] < 1 else "NOT met"
-    strict = "met" if totals[True] < 1 else "NOT met"
-    print(f"goal: reload of a {entries:,}-entry file < 1 s -> {verdict} (bot reload, check_duplicates=False as in "
-          f"load_or_raise: {totals[False]:.2f} s); with check_duplicates=True (faq check): {strict} ({totals[True]:.2f} s)")
+        gc.collect()
+        started = time.perf_counter()
+        cold = Knowledge.load([folder])
+        cold_s = time.perf_counter() - started
+        if len(cold.content.entries) != entries:
+            raise SystemExit("generated content did not load")
+        text = path.read_text("utf-8").replace("Answer number 7:", "Answer number seven:", 1)
+        path.write_text(text.replace(groups[3][0], groups[3][0] + " please", 1), "utf-8")  # a one-entry edit
+        gc.collect()
+        started = time.perf_counter()
+        warm = Knowledge.load([folder], previous=cold)
+        warm_s = time.perf_counter() - started
+        started = time.perf_counter()
+        _, problems = load_content([folder], check_duplicates=True)
+        check_s = time.perf_counter() - started
+    print(f"start-up (nothing analysed yet)          {cold_s:5.2f} s")
+    print(f"reload after a one-entry edit            {warm_s:5.2f} s   (unchanged phrasings are not analysed again)")
+    print(f"faq check with near-duplicate search     {check_s:5.2f} s   ({len(problems)} warnings; not on the reload path)")
+    print(f"goal: reload of a {entries:,}-entry file < 1 s -> {'met' if warm_s < 1 else 'NOT met'} ({warm_s:.2f} s); "
+          f"cold start-up {cold_s:.2f} s")
+    assert len(warm.content.entries) == entries
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ import numpy as np
 from faq.content import Content, Event, FaqEntry, load_or_raise
 from faq.matcher import Band, Document, Match, Matcher, MatchSettings
 from faq.normalize import LANGUAGES, is_cjk, normalize
+from faq.yamlsafe import DEFAULT_MAX_BYTES
 
 
 @dataclass(frozen=True)
@@ -46,12 +47,14 @@ class Answer:
 class Knowledge:
     """Content plus everything precomputed to answer questions about it."""
 
-    def __init__(self, content: Content, settings: MatchSettings | None = None, default_language: str = "en") -> None:
+    def __init__(self, content: Content, settings: MatchSettings | None = None, default_language: str = "en",
+                 previous: "Knowledge | None" = None) -> None:
+        """Index content; with `previous`, only phrasings that changed are analysed again."""
         self.content = content
         self.default_language = default_language
         self.matcher = Matcher(
             (Document(e.id, lang, text.all_phrasings) for e in content.entries.values() for lang, text in e.texts.items()),
-            settings,
+            settings, previous.matcher if previous else None,
         )
         self._event_names = self._names(content.events.values())
         self._scopes: dict[str | None, np.ndarray | None] = {None: None}  # None: every entry
@@ -61,10 +64,13 @@ class Knowledge:
 
     @classmethod
     def load(cls, paths: Iterable[Path], settings: MatchSettings | None = None, default_language: str = "en",
-             max_bytes: int | None = None) -> "Knowledge":
-        """Load content from YAML files or folders; raises ContentError on any error."""
-        content = load_or_raise(list(paths), max_bytes) if max_bytes else load_or_raise(list(paths))
-        return cls(content, settings, default_language)
+             max_bytes: int = DEFAULT_MAX_BYTES, previous: "Knowledge | None" = None) -> "Knowledge":
+        """Load content from YAML files or folders; raises ContentError on any error.
+
+        Pass the Knowledge in use as `previous` on a reload: it keeps answering until
+        the new one is ready, and lends it the analysis of unchanged phrasings.
+        """
+        return cls(load_or_raise(list(paths), max_bytes), settings, default_language, previous)
 
     @staticmethod
     def _names(events: Iterable[Event]) -> list[tuple[str, str]]:

@@ -127,9 +127,13 @@ class Analyzer:
 class Matcher:
     """Ranks FAQ entries for a question; everything is precomputed at construction."""
 
-    def __init__(self, documents: Iterable[Document], settings: MatchSettings | None = None) -> None:
+    def __init__(self, documents: Iterable[Document], settings: MatchSettings | None = None,
+                 previous: "Matcher | None" = None) -> None:
+        """Index the documents; phrasings `previous` already analysed are not analysed again."""
         self.settings = settings or MatchSettings()
-        self._analyzer = Analyzer()
+        self._analyzer = previous._analyzer if previous else Analyzer()
+        old = previous.analyses if previous else {}
+        self.analyses: dict[tuple[str, str], tuple[list[str], list[str], str]] = {}
         self.entry_ids: list[str] = []
         entry_index: dict[str, int] = {}
         word_docs: list[list[str]] = []
@@ -145,7 +149,10 @@ class Matcher:
             grams: list[str] = []
             phr: list[tuple[str, str]] = []
             for text in doc.phrasings:
-                stems, ngrams, tokstr = self._analyzer.analyze(text, doc.lang)
+                key = (doc.lang, text)
+                analysis = self.analyses.get(key) or old.get(key) or self._analyzer.analyze(text, doc.lang)
+                self.analyses[key] = analysis
+                stems, ngrams, tokstr = analysis
                 words += stems
                 grams += ngrams
                 phr.append((tokstr, text))

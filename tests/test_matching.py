@@ -143,3 +143,14 @@ def test_atomic_storage_leaves_old_or_new_file_after_sigkill(tmp_path):
     leftovers = [p for p in os.listdir(tmp_path) if p != "db.json"]
     assert len(leftovers) <= 5  # at most the temp file of each killed write
     assert AtomicJSONStorage(path).read()["payload"] == "x" * 20000
+
+
+def test_a_rebuilt_matcher_reuses_unchanged_analyses_and_answers_the_same():
+    first = Matcher(FAQ)
+    edited = FAQ[:-1] + [Document("parking", "ja", ["駐車場はありますか"])]
+    second = Matcher(edited, previous=first)
+    assert ("ja", "駐車場はありますか") in second.analyses
+    assert ("ja", "駐車場はどこですか") not in second.analyses  # dropped with the edit
+    assert second.analyses[("en", "Is there wifi?")] is first.analyses[("en", "Is there wifi?")]
+    before, after = first.match("what are the opening hours", "en"), second.match("what are the opening hours", "en")
+    assert (after.band, after.matches[0].entry_id) == (before.band, before.matches[0].entry_id) == ("answer", "opening-hours")
