@@ -32,8 +32,21 @@ class Contact:
     phone: str = ""
 
 
+@dataclass(frozen=True, kw_only=True)
+class Located:
+    """Where in the content files something is defined."""
+
+    file: str = ""
+    line: int = 0
+
+    @property
+    def source(self) -> str:
+        """The place as file:line."""
+        return f"{self.file}:{self.line}"
+
+
 @dataclass(frozen=True)
-class Event:
+class Event(Located):
     """One event, with its texts per language."""
 
     id: str
@@ -48,13 +61,6 @@ class Event:
     description: dict[str, str] = field(default_factory=dict)
     contact: Contact | None = None
     links: tuple[str, ...] = ()
-    file: str = ""
-    line: int = 0
-
-    @property
-    def source(self) -> str:
-        """Where the event is defined, as file:line."""
-        return f"{self.file}:{self.line}"
 
 
 @dataclass(frozen=True)
@@ -72,20 +78,13 @@ class EntryText:
 
 
 @dataclass(frozen=True)
-class FaqEntry:
+class FaqEntry(Located):
     """One FAQ entry: a stable id, an optional event and its texts per language."""
 
     id: str
     texts: dict[str, EntryText]
     event: str | None = None
     tags: tuple[str, ...] = ()
-    file: str = ""
-    line: int = 0
-
-    @property
-    def source(self) -> str:
-        """Where the entry is defined, as file:line."""
-        return f"{self.file}:{self.line}"
 
 
 @dataclass(frozen=True)
@@ -279,7 +278,7 @@ def _parse_entry(c: _Checker, data: LineDict) -> FaqEntry | None:
     tags = c.text_list(data, "tags", what)
     if not entry_id or not texts:
         return None
-    return FaqEntry(entry_id, texts, event, tags, c.file, data.line)
+    return FaqEntry(entry_id, texts, event, tags, file=c.file, line=data.line)
 
 
 def _files(paths: Iterable[Path]) -> list[Path]:
