@@ -11,11 +11,10 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, Sequence
 
-from bot.app import build_bot, build_knowledge, content_paths
+from bot.app import build_bot, build_knowledge
 from bot.config import Config, ConfigError, find_config, load_config
 from faq.content import ContentError, load_content
 from faq.evaluate import Query, evaluate
-from faq.knowledge import Knowledge
 from faq.language import detect, supported
 from faq.normalize import LANGUAGES
 
@@ -106,12 +105,8 @@ def _check(paths: list[Path], strict: bool, config: Config) -> int:
     return 1 if errors or (strict and warnings) else 0
 
 
-def _knowledge(config: Config, paths: list[Path] | None) -> Knowledge:
-    return build_knowledge(config, paths or content_paths(config))
-
-
 def _ask(config: Config, args: argparse.Namespace) -> int:
-    knowledge = _knowledge(config, args.faq)
+    knowledge = build_knowledge(config, args.faq)
     lang = args.lang or detect(args.question) or config.default_language
     if args.event and args.event not in knowledge.content.events:
         print(f"eventbot: unknown event {args.event!r}", file=sys.stderr)
@@ -134,7 +129,7 @@ def _ask(config: Config, args: argparse.Namespace) -> int:
 
 
 def _eval(config: Config, args: argparse.Namespace) -> int:
-    knowledge = _knowledge(config, args.faq)
+    knowledge = build_knowledge(config, args.faq)
     queries = []
     try:
         lines = args.queries.read_text("utf-8").splitlines()

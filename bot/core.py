@@ -12,7 +12,6 @@ from bot.texts import LANGUAGE_NAMES, t
 from faq.content import Event
 from faq.knowledge import Answer, Knowledge
 from faq.language import detect, supported
-from faq.normalize import LANGUAGES
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +190,7 @@ class Bot:
         return [Reply(t("unknown_event", turn.language, name=name), self._event_choices(turn.language))]
 
     def _name(self, event: Event, lang: str) -> str:
-        return _pick(event.names, lang, event.default_language) or event.id
+        return self.knowledge.localized(event.names, lang, event.id) or event.id
 
     def _event_choices(self, lang: str) -> tuple[Choice, ...]:
         return tuple(Choice(self._name(e, lang), f"/event {e.id}") for e in self._upcoming())
@@ -222,15 +221,15 @@ class Bot:
         if event.start:
             span = event.start.isoformat() if not event.end or event.end == event.start else f"{event.start.isoformat()} – {event.end.isoformat()}"
             return span.replace("T", " ")
-        return _pick(event.when, lang, event.default_language) or t("not_announced", lang)
+        return self.knowledge.localized(event.when, lang, event.id) or t("not_announced", lang)
 
     def _event_details(self, event: Event, lang: str) -> str:
         lines = [f"**{self._name(event, lang)}**"]
-        description = _pick(event.description, lang, event.default_language)
+        description = self.knowledge.localized(event.description, lang, event.id)
         if description:
             lines.append(description)
         lines.append(f"**{t('label_when', lang)}:** {self._when(event, lang)} ({t('label_timezone', lang)} {event.timezone})")
-        lines.append(f"**{t('label_where', lang)}:** {_pick(event.place, lang, event.default_language) or t('not_announced', lang)}")
+        lines.append(f"**{t('label_where', lang)}:** {self.knowledge.localized(event.place, lang, event.id) or t('not_announced', lang)}")
         if event.contact:
             c = event.contact
             parts = [p for p in (c.name, c.organisation, c.email, c.phone) if p]
@@ -240,14 +239,6 @@ class Bot:
         lines.append("")
         lines.append(t("ask_about_event", lang))
         return "\n".join(lines)
-
-
-def _pick(texts: dict[str, str], lang: str, event_default: str | None) -> str:
-    """A text in lang, else the event's default language, else any."""
-    for code in (lang, event_default, *LANGUAGES):
-        if code and texts.get(code):
-            return texts[code]
-    return ""
 
 
 def _as_date(value: dt.date) -> dt.date:

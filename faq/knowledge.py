@@ -97,15 +97,23 @@ class Knowledge:
         named = self.events_named(text)
         return self.content.events[named[0]] if len(named) == 1 else None
 
-    def answer_language(self, entry: FaqEntry, wanted: str) -> str:
-        """The language to answer an entry in: wanted, else the event's, else the bot's default."""
-        if wanted in entry.texts:
-            return wanted
-        event = self.content.events.get(entry.event or "")
-        for lang in (event.default_language if event else None, self.default_language, *LANGUAGES):
-            if lang and lang in entry.texts:
+    def pick_language(self, available: Iterable[str], wanted: str, event_id: str | None) -> str | None:
+        """The language to show: wanted, else the event's default, else the bot's, else any available."""
+        available = [lang for lang in available]
+        event = self.content.events.get(event_id or "")
+        for lang in (wanted, event.default_language if event else None, self.default_language, *LANGUAGES):
+            if lang and lang in available:
                 return lang
-        return next(iter(entry.texts))
+        return available[0] if available else None
+
+    def localized(self, texts: dict[str, str], wanted: str, event_id: str | None) -> str:
+        """A per-language text in the language pick_language chooses ("" when there is none)."""
+        lang = self.pick_language((k for k, v in texts.items() if v), wanted, event_id)
+        return texts[lang] if lang else ""
+
+    def answer_language(self, entry: FaqEntry, wanted: str) -> str:
+        """The language to answer an entry in (every entry has at least one)."""
+        return self.pick_language(entry.texts, wanted, entry.event) or next(iter(entry.texts))
 
     def ask(self, text: str, language: str, context_event: str | None = None, text_language: str | None = None) -> Answer:
         """Answer a question in language, scoped to the event it names or the context event.
