@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any, Sequence
 
 from bot.app import build_bot, build_knowledge
 from bot.config import Config, ConfigError, find_config, load_config
+from bot.runner import configured_adapters, run_until_stopped
 from faq.content import ContentError, load_content
 from faq.evaluate import Query, evaluate
 from faq.language import detect, supported
@@ -28,6 +30,8 @@ def _parser() -> argparse.ArgumentParser:
 
     chat = sub.add_parser("chat", help="chat with the bot in this terminal (reads lines from a pipe too)")
     chat.add_argument("--lang", choices=LANGUAGES, help="your language, as a platform would hint it")
+
+    sub.add_parser("run", help="run the bot on every platform whose token is set (Telegram, Slack)")
 
     faq = sub.add_parser("faq", help="check, ask and evaluate the FAQ").add_subparsers(dest="faq_command", required=True)
     check = faq.add_parser("check", help="validate content files and print every problem as file:line: message")
@@ -62,6 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "chat":
             return asyncio.run(_chat(config, args.lang))
+        if args.command == "run":
+            return asyncio.run(_run(config))
         if args.faq_command == "check":
             return _check(args.paths, args.strict, config)
         if args.faq_command == "ask":
@@ -80,6 +86,28 @@ def adapter_class(name: str) -> Any:
     if not found:
         raise SystemExit(f"eventbot: the {name} adapter is not installed (pip install -e .)")
     return next(iter(found)).load()
+
+
+async def _run(config: Config) -> int:
+    bot, profiles = build_bot(config)
+    try:
+        factories = []
+        for ep in entry_points(group="eventbot.adapters"):
+            if ep.name == "console":
+                continue
+            try:
+                factories.append((ep.name, ep.load()))
+            except ImportError as exc:
+                log.warning("the %s adapter cannot be loaded: %s", ep.name, exc)
+        adapters = configured_adapters(factories, bot, config, os.environ)
+        if not adapters:
+            print("eventbot: no platform configured: set TELEGRAM_BOT_TOKEN and/or SLACK_BOT_TOKEN "
+                  "(see README), or use 'eventbot chat' for the console", file=sys.stderr)
+            return 2
+        await run_until_stopped(bot, adapters)
+    finally:
+        profiles.close()
+    return 0
 
 
 async def _chat(config: Config, lang: str | None) -> int:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from faq.matcher import MatchSettings
 from faq.normalize import LANGUAGES
@@ -64,12 +64,70 @@ class LoggingConfig(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
+_USER_KEY = r"^[a-z][a-z0-9_-]*:\S+$"
+_EVENT_OR_ALL = r"^(\*|[a-z0-9][a-z0-9-]{0,63})$"
+UserKey = Annotated[str, StringConstraints(pattern=_USER_KEY)]
+
+
+class RolesConfig(_Section):
+    """Who may do more than ask: people named as "platform:user id" (e.g. telegram:12345)."""
+
+    admins: list[UserKey] = []
+    # event id (or "*" for every event) -> organisers of that event
+    organisers: dict[Annotated[str, StringConstraints(pattern=_EVENT_OR_ALL)], list[UserKey]] = {}
+
+
+class TelegramWebhookConfig(_Section):
+    listen: str = "127.0.0.1"
+    port: int = Field(8443, gt=0, lt=65536, strict=True)
+    path: str = "/telegram"
+    url: str | None = None  # the public https address Telegram posts to
+
+
+class TelegramConfig(_Section):
+    enabled: bool = True  # started by `eventbot run` when the token variable is set
+    token_env: str = "TELEGRAM_BOT_TOKEN"
+    webhook_secret_env: str = "TELEGRAM_WEBHOOK_SECRET"
+    base_url: str | None = None  # another Bot API server, e.g. http://127.0.0.1:8081/bot
+    base_file_url: str | None = None
+    mode: Literal["polling", "webhook"] = "polling"
+    poll_interval: float = Field(0.0, ge=0)
+    poll_timeout: int = Field(10, ge=0, le=60, strict=True)
+    webhook: TelegramWebhookConfig = TelegramWebhookConfig()
+
+    @model_validator(mode="after")
+    def _webhook_url(self) -> "TelegramConfig":
+        if self.mode == "webhook" and not self.webhook.url:
+            raise ValueError("webhook mode needs webhook.url (the public https address)")
+        return self
+
+
+class SlackHttpConfig(_Section):
+    listen: str = "127.0.0.1"
+    port: int = Field(3000, gt=0, lt=65536, strict=True)
+    path: str = "/slack/events"
+
+
+class SlackConfig(_Section):
+    enabled: bool = True  # started by `eventbot run` when the bot token variable is set
+    bot_token_env: str = "SLACK_BOT_TOKEN"
+    app_token_env: str = "SLACK_APP_TOKEN"
+    signing_secret_env: str = "SLACK_SIGNING_SECRET"
+    base_url: str | None = None  # another Web API address, e.g. a proxy
+    mode: Literal["socket", "http"] = "socket"
+    http: SlackHttpConfig = SlackHttpConfig()
+    slash_command: Annotated[str, StringConstraints(pattern=r"^/[a-z0-9_-]{1,31}$")] = "/eventbot"
+
+
 class Config(_Section):
     default_language: Language = "en"
     data_dir: Path = Path("eventbot-data")
     content: ContentConfig = ContentConfig()
     matching: MatchingConfig = MatchingConfig()
     logging: LoggingConfig = LoggingConfig()
+    roles: RolesConfig = RolesConfig()
+    telegram: TelegramConfig = TelegramConfig()
+    slack: SlackConfig = SlackConfig()
 
 
 class ConfigError(Exception):

@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 
 from bot.commands import Command, Registry, Turn, parse_command
-from bot.messages import Choice, Incoming, Reply
+from bot.messages import Choice, Incoming, Messenger, Reply
 from bot.storage import Profile, ProfileStore
 from bot.texts import LANGUAGE_NAMES, t
 from faq.content import Event
@@ -26,6 +26,7 @@ class Bot:
         self.profiles = profiles
         self.default_language = default_language
         self.registry = Registry()
+        self.messengers: dict[str, Messenger] = {}
         for command in (
             Command("start", self._start, "help_start"),
             Command("help", self._help, "help_help"),
@@ -36,6 +37,32 @@ class Bot:
             Command("answer", self._answer, hidden=True),
         ):
             self.registry.add(command)
+
+    # --- the surface adapters and the runner use -------------------------------------
+
+    def attach(self, messenger: Messenger) -> None:
+        """Let the core send messages it starts itself (promotions, broadcasts) on this platform."""
+        self.messengers[messenger.platform] = messenger
+
+    async def start(self) -> None:
+        """Start background work (delivery of queued notifications). Call after attaching adapters."""
+
+    async def stop(self) -> None:
+        """Stop background work, finishing what is in flight."""
+
+    async def mark_unreachable(self, platform: str, user_id: str) -> None:
+        """Remember that the platform refuses messages to this person (blocked, left, deleted)."""
+        user_key = f"{platform}:{user_id}"
+        profile = await self.profiles.get(user_key)
+        if not profile.unreachable:
+            log.info("a %s user is unreachable; no further messages will be sent until they write again", platform)
+            await self.profiles.save(profile.with_(unreachable=True))
+
+    async def home(self, platform: str, user_id: str, language_hint: str | None = None) -> Reply:
+        """An overview for a platform's home screen (Slack's App Home): upcoming events and the person's signups."""
+        profile = await self.profiles.get(f"{platform}:{user_id}")
+        lang = profile.language or supported(language_hint) or profile.detected_language or self.default_language
+        return Reply(self._event_list(lang), self._event_choices(lang))
 
     def commands(self) -> list[Command]:
         """The visible commands with their help texts, for help and platform menus."""
@@ -73,6 +100,7 @@ class Bot:
             handler = self.registry.get(name)
             replies = await handler.handler(turn, args) if handler else [Reply(t("unknown_command", turn.language, command=name))]
         changed = profile.with_(
+            unreachable=False,
             detected_language=detected or profile.detected_language,
             last_event=turn.event,
             language=turn.chosen_language or profile.language,

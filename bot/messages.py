@@ -62,11 +62,55 @@ class Reply:
     chat_id: str | None = None
 
 
+class DeliveryError(Exception):
+    """A message could not be delivered. Retryable unless it is Unreachable.
+
+    Adapters convert their platform's errors into these; the text is for logs only
+    and must never contain a token.
+    """
+
+    retryable = True
+
+    def __init__(self, message: str = "", retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Unreachable(DeliveryError):
+    """The person blocked the bot, left, or was deleted: retrying will not help."""
+
+    retryable = False
+
+
 class Messenger(Protocol):
-    """What an adapter offers the core for messages it starts itself (broadcasts, promotions)."""
+    """What an adapter offers the core for messages it starts itself (promotions, broadcasts).
+
+    Both methods raise DeliveryError (or Unreachable) when the platform refuses.
+    """
 
     platform: str
 
     async def send(self, chat_id: str, reply: Reply) -> None:
-        """Deliver one reply to one chat."""
+        """Deliver one reply to one chat (a private chat, group or channel)."""
+        ...
+
+    async def notify(self, user_id: str, reply: Reply) -> None:
+        """Deliver one reply to the person's private chat with the bot."""
+        ...
+
+
+class Adapter(Messenger, Protocol):
+    """A platform connection run by `eventbot run` beside the others in one event loop.
+
+    An adapter class is registered in the `eventbot.adapters` entry-point group and
+    built by the composition root with `from_config(bot, config, environ)`, which
+    returns None when the platform is not configured (no token in the environment).
+    """
+
+    async def start(self) -> None:
+        """Connect and begin receiving messages; return once running."""
+        ...
+
+    async def stop(self) -> None:
+        """Stop receiving, finish the messages in flight and disconnect."""
         ...

@@ -27,6 +27,7 @@ class Profile:
     language: str | None = None  # chosen explicitly with /language
     detected_language: str | None = None  # last language detected from their messages
     last_event: str | None = None  # the event they last viewed or named
+    unreachable: bool = False  # the platform refused a message (blocked, left); cleared when they write
 
     def with_(self, **changes: Any) -> "Profile":
         """A copy with some fields changed."""
