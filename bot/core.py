@@ -35,6 +35,7 @@ class Bot:
             Command("topics", self._topics, "help_topics", args="[EVENT]"),
             Command("language", self._language, "help_language", args="CODE"),
             Command("answer", self._answer, hidden=True),
+            Command("stale", self._stale, hidden=True),
         ):
             self.registry.add(command)
 
@@ -161,10 +162,14 @@ class Bot:
         turn.language = turn.chosen_language = code
         return [Reply(t("language_set", code))]
 
+    async def _stale(self, turn: Turn, args: str) -> list[Reply]:
+        """A button the adapter no longer recognises (e.g. from before a restart)."""
+        return [Reply(t("stale_choice", turn.language))] + await self._start(turn, "")
+
     async def _answer(self, turn: Turn, args: str) -> list[Reply]:
         entry = self.knowledge.content.entries.get(args.strip())
         if entry is None:
-            return [Reply(t("stale_choice", turn.language))] + await self._start(turn, "")
+            return await self._stale(turn, args)
         lang = self.knowledge.answer_language(entry, turn.language)
         if entry.event:
             turn.event = entry.event
@@ -175,7 +180,7 @@ class Bot:
     async def _question(self, turn: Turn, text: str, text_language: str) -> list[Reply]:
         if not text:
             return []
-        answer = self.knowledge.ask(text, turn.language, turn.event, text_language)
+        answer = await self.knowledge.ask_async(text, turn.language, turn.event, text_language)
         log.debug("question band=%s confidence=%.1f matches=%s", answer.band, answer.confidence,
                   [(m.entry_id, m.score) for m in answer.matches])
         if answer.event:

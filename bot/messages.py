@@ -53,13 +53,17 @@ class Reply:
 
     `text` uses a small markup every adapter can render safely: `**bold**` and bare
     web addresses; everything else is literal text. `chat_id` is None for "the
-    chat the message came from".
+    chat the message came from". `private` marks a reply to a group message whose
+    choices must be pressed in the person's private chat with the bot (a signup
+    form): the adapter links or moves there (Telegram deep link, Slack DM).
+    Choice payloads are at most 64 bytes of UTF-8 (Telegram's callback_data limit).
     """
 
     text: str
     choices: tuple[Choice, ...] = ()
     attachments: tuple[Attachment, ...] = field(default_factory=tuple)
     chat_id: str | None = None
+    private: bool = False
 
 
 class DeliveryError(Exception):

@@ -137,6 +137,11 @@ class Knowledge:
             event=entry.event if entry and entry.event else scope,
         )
 
+    async def ask_async(self, text: str, language: str, context_event: str | None = None,
+                        text_language: str | None = None) -> Answer:
+        """ask() for the event loop: the core calls this, so slow matchers can move to a thread."""
+        return self.ask(text, language, context_event, text_language)
+
     def question(self, entry: FaqEntry, language: str) -> str:
         """An entry's question in the language (or its fallback)."""
         return entry.texts[self.answer_language(entry, language)].question
