@@ -1,0 +1,408 @@
+"""The Telegram adapter: python-telegram-bot updates in, the core's replies out.
+
+It only translates. A message or a pressed button becomes an `Incoming`; each
+`Reply` becomes HTML messages (see telegram_render), an inline keyboard and
+documents. Telegram's errors become the core's delivery errors: a blocked bot is
+`Unreachable` (and remembered by the core), anything else that survives the rate
+limiter's and the network retries is a retryable `DeliveryError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import re
+import secrets
+import warnings
+from collections import OrderedDict
+from typing import Awaitable, Callable, Iterable, Mapping, TypeVar
+from urllib.parse import quote
+
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.ext import AIORateLimiter, Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.warnings import PTBDeprecationWarning
+
+from adapters.telegram_render import split_html
+from bot.config import Config, ConfigError, TelegramConfig
+from bot.core import Bot
+from bot.messages import DeliveryError, Incoming, Reply, Unreachable
+from bot.texts import LANGUAGE_NAMES
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+UPDATES = ["message", "callback_query"]
+MAX_CALLBACK_BYTES = 64  # Telegram's limit for callback_data
+MAX_DESCRIPTION = 256  # Telegram's limit for a command description
+TOKEN_PREFIX = "#cb:"  # callback data standing for a longer payload kept in memory
+STALE = "/stale"
+_COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_START_PARAM = re.compile(r"/start(?:@\w+)?\s+([A-Za-z0-9_-]{1,64})", re.I)
+_DEEP_COMMAND = re.compile(r"[a-z0-9]+")
+_DEEP_ARGS = re.compile(r"[A-Za-z0-9 -]*")
+
+
+def deep_link_param(payload: str) -> str | None:
+    """A choice payload as a /start parameter: "/signup ewrc" -> "signup-ewrc"; None if it cannot be one."""
+    command, _, args = payload.strip().removeprefix("/").partition(" ")
+    args = args.strip()
+    if not payload.startswith("/") or not _DEEP_COMMAND.fullmatch(command) or not _DEEP_ARGS.fullmatch(args):
+        return None
+    param = f"{command}-{args.replace(' ', '_')}" if args else command
+    return param if len(param) <= 64 else None
+
+
+def from_deep_link(param: str) -> str:
+    """A /start parameter back as the command the core understands: "signup-ewrc" -> "/signup ewrc"."""
+    command, _, args = param.partition("-")
+    return f"/{command} {args.replace('_', ' ')}".rstrip()
+
+
+def _is_private(chat_id: str) -> bool:
+    """Private chats have positive ids (the user's id); groups and channels negative ones or @names."""
+    return chat_id.isdigit()
+
+
+def _seconds(value: int | float | dt.timedelta) -> float:
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+
+
+class TokenRedactor(logging.Filter):
+    """Replaces secrets (the bot token, the webhook secret) in log records of the libraries that log URLs.
+
+    python-telegram-bot and httpx log request URLs, which contain `bot<TOKEN>`;
+    PTB puts the token into some exception texts too. A logger's filter only sees
+    records made by that logger, so the filter goes on every existing logger of the
+    namespaces below.
+    """
+
+    NAMESPACES = ("telegram", "httpx", "httpcore", "tornado", "aiohttp", "asyncio", "adapters", "bot")
+    PLACEHOLDER = "<redacted>"
+
+    def __init__(self, secrets_: Iterable[str]) -> None:
+        super().__init__()
+        found = {s for s in secrets_ if s}
+        self._secrets = sorted(found | {quote(s, safe="") for s in found}, key=len, reverse=True)
+        self._loggers: list[logging.Logger] = []
+
+    def redact(self, text: str) -> str:
+        """The text with every secret replaced."""
+        for secret in self._secrets:
+            text = text.replace(secret, self.PLACEHOLDER)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string: leave it to the handler to report
+            return True
+        redacted = self.redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        return True
+
+    def install(self) -> None:
+        """Attach to the root logger and every existing logger of NAMESPACES."""
+        names = [n for n in logging.root.manager.loggerDict
+                 if any(n == ns or n.startswith(ns + ".") for ns in self.NAMESPACES)]
+        for logger in [logging.getLogger()] + [logging.getLogger(n) for n in set(names) | set(self.NAMESPACES)]:
+            if self not in logger.filters:
+                logger.addFilter(self)
+                self._loggers.append(logger)
+
+    def uninstall(self) -> None:
+        """Detach from every logger install() attached to."""
+        for logger in self._loggers:
+            logger.removeFilter(self)
+        self._loggers.clear()
+
+
+class TelegramAdapter:
+    """Runs the bot on Telegram, by long polling or a webhook, beside other adapters in one event loop."""
+
+    platform = "telegram"
+
+    def __init__(self, bot: Bot, token: str, settings: TelegramConfig | None = None, *,
+                 webhook_secret: str | None = None, rate_limit_retries: int = 3, network_retries: int = 3,
+                 backoff: float = 1.0, timeout: float = 10.0) -> None:
+        settings = settings or TelegramConfig()
+        if not token:
+            raise ValueError("the Telegram adapter needs a bot token")
+        if settings.mode == "webhook" and not webhook_secret:
+            raise ValueError("webhook mode needs a secret token: refusing to accept updates from anyone")
+        if webhook_secret and not _SECRET.fullmatch(webhook_secret):
+            raise ValueError("the webhook secret must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        self.bot = bot
+        self.settings = settings
+        self.rate_limit_retries = rate_limit_retries
+        self.network_retries = network_retries
+        self.backoff = backoff
+        self.timeout = timeout
+        self._token = token
+        self._webhook_secret = webhook_secret
+        self._redactor = TokenRedactor([token, webhook_secret or ""])
+        self._app: Application | None = None
+        self._payloads: OrderedDict[str, str] = OrderedDict()  # callback token -> payload
+        self._tokens: dict[str, str] = {}  # payload -> callback token
+        self.max_tokens = 10_000
+
+    @classmethod
+    def from_config(cls, bot: Bot, config: Config, environ: Mapping[str, str]) -> TelegramAdapter | None:
+        """The adapter for the config's telegram section; None when disabled or the token is not set."""
+        settings = config.telegram
+        token = (environ.get(settings.token_env) or "").strip()
+        if not settings.enabled or not token:
+            return None
+        secret = (environ.get(settings.webhook_secret_env) or "").strip() or None
+        if settings.mode == "webhook" and not secret:
+            raise ConfigError(f"telegram.mode is webhook but ${settings.webhook_secret_env} is not set: "
+                              "a webhook without a secret token would accept updates from anyone")
+        try:
+            return cls(bot, token, settings, webhook_secret=secret)
+        except ValueError as exc:
+            raise ConfigError(f"telegram: {exc}") from None
+
+    @property
+    def application(self) -> Application:
+        """The running python-telegram-bot application."""
+        if self._app is None:
+            raise RuntimeError("the Telegram adapter is not started")
+        return self._app
+
+    @property
+    def username(self) -> str:
+        """The bot's @username (without the @), known once started."""
+        return self.application.bot.username
+
+    # --- lifecycle ------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Connect, set the command menu and start receiving updates; return once running."""
+        self._redactor.install()
+        builder = (Application.builder().token(self._token)
+                   .rate_limiter(AIORateLimiter(max_retries=self.rate_limit_retries))
+                   .connect_timeout(self.timeout).read_timeout(self.timeout).write_timeout(self.timeout))
+        if self.settings.base_url:
+            builder = builder.base_url(self.settings.base_url)
+        if self.settings.base_file_url:
+            builder = builder.base_file_url(self.settings.base_file_url)
+        app = builder.build()
+        app.add_handler(CallbackQueryHandler(self._on_callback))
+        app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT, self._on_message))
+        app.add_error_handler(self._on_error)
+        try:
+            await app.initialize()
+        except InvalidToken:  # its text contains the token
+            self._redactor.uninstall()
+            raise RuntimeError(f"Telegram refused the bot token (${self.settings.token_env})") from None
+        except Exception:
+            self._redactor.uninstall()
+            raise
+        self._app = app
+        await self._set_commands()
+        await app.start()
+        if self.settings.mode == "webhook":
+            hook = self.settings.webhook
+            await app.updater.start_webhook(  # type: ignore[union-attr]
+                listen=hook.listen, port=hook.port, url_path=hook.path.lstrip("/"), webhook_url=hook.url,
+                secret_token=self._webhook_secret, allowed_updates=UPDATES, bootstrap_retries=3)
+        else:
+            await app.updater.start_polling(  # type: ignore[union-attr]
+                poll_interval=self.settings.poll_interval,
+                timeout=dt.timedelta(seconds=self.settings.poll_timeout),
+                allowed_updates=UPDATES, bootstrap_retries=3)
+        log.info("telegram: running as @%s (%s)", app.bot.username, self.settings.mode)
+
+    async def stop(self) -> None:
+        """Stop receiving, finish the updates in flight and disconnect."""
+        app, self._app = self._app, None
+        if app is None:
+            return
+        try:
+            if app.updater and app.updater.running:
+                await app.updater.stop()
+            if app.running:
+                await app.stop()
+            await app.shutdown()
+        finally:
+            self._redactor.uninstall()
+
+    async def _set_commands(self) -> None:
+        commands = [c for c in self.bot.commands() if _COMMAND_NAME.fullmatch(c.name)]
+        for lang in [None] + [code for code in LANGUAGE_NAMES if code != "en"]:
+            menu = [BotCommand(c.name, (c.help(lang or "en") or c.name)[:MAX_DESCRIPTION]) for c in commands]
+            try:
+                await self.application.bot.set_my_commands(menu, language_code=lang)
+            except TelegramError as exc:
+                log.warning("telegram: could not set the command menu for %s: %s", lang or "default", exc)
+
+    # --- updates in -----------------------------------------------------------------
+
+    def to_incoming(self, message: Message) -> Incoming | None:
+        """A text message as the core's Incoming; None for group chatter not meant for the bot."""
+        user, chat, text = message.from_user, message.chat, message.text or ""
+        if user is None or user.is_bot:
+            return None
+        private = chat.type == "private"
+        if private:
+            match = _START_PARAM.fullmatch(text.strip())
+            if match:
+                text = from_deep_link(match.group(1))
+        else:
+            text = self._addressed_text(message)
+            if text is None:
+                return None
+        return Incoming(platform=self.platform, user_id=str(user.id), chat_id=str(chat.id), text=text,
+                        user_name=user.full_name, language_hint=user.language_code, direct=private)
+
+    def _addressed_text(self, message: Message) -> str | None:
+        """The text of a group message meant for the bot (mention removed), else None."""
+        me = self.application.bot
+        text = message.text or ""
+        if text.startswith("/"):
+            head = text.split(maxsplit=1)[0]
+            _, at, name = head.partition("@")
+            return text if not at or name.lower() == me.username.lower() else None
+        mentions = [e for e, value in message.parse_entities(["mention", "text_mention"]).items()
+                    if value.lower() == f"@{me.username.lower()}" or (e.user and e.user.id == me.id)]
+        if mentions:
+            for entity in mentions:
+                text = text.replace(message.parse_entity(entity), " ")
+            return " ".join(text.split())
+        replied = message.reply_to_message
+        if replied and replied.from_user and replied.from_user.id == me.id:
+            return text
+        return None
+
+    async def _on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.message is None:
+            return
+        incoming = self.to_incoming(update.message)
+        if incoming is not None:
+            await self._answer(incoming)
+
+    async def _on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        try:
+            await query.answer()
+        except TelegramError as exc:  # e.g. too old: the press still counts
+            log.info("telegram: could not answer a button press: %s", exc)
+        user = query.from_user
+        chat = query.message.chat if query.message else None
+        payload = self.payload_of(query.data or "")
+        await self._answer(Incoming(
+            platform=self.platform, user_id=str(user.id), chat_id=str(chat.id if chat else user.id),
+            payload=payload, user_name=user.full_name, language_hint=user.language_code,
+            direct=chat is None or chat.type == "private"))
+
+    async def _answer(self, incoming: Incoming) -> None:
+        for reply in await self.bot.handle(incoming):
+            try:
+                await self.send(reply.chat_id or incoming.chat_id, reply)
+            except Unreachable:
+                log.info("telegram: a reply was not delivered: the person blocked the bot or left")
+            except DeliveryError as exc:
+                log.warning("telegram: a reply was not delivered: %s", exc)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("telegram: an update could not be processed", exc_info=context.error)
+
+    # --- replies out ----------------------------------------------------------------
+
+    async def send(self, chat_id: str, reply: Reply) -> None:
+        """Deliver one reply to one chat: HTML text, a keyboard on the last part, then documents."""
+        chat_id = str(chat_id)
+        app_bot = self.application.bot
+        chunks = split_html(reply.text)
+        markup = self.keyboard(reply, _is_private(chat_id))
+        for i, chunk in enumerate(chunks):
+            last = i == len(chunks) - 1
+            await self._call(chat_id, lambda chunk=chunk, last=last: app_bot.send_message(
+                chat_id, chunk, parse_mode=ParseMode.HTML, reply_markup=markup if last else None))
+        if markup and not chunks:
+            log.warning("telegram: a reply with choices but no text cannot be sent; choices dropped")
+        for attachment in reply.attachments:
+            await self._call(chat_id, lambda a=attachment: app_bot.send_document(
+                chat_id, document=a.content, filename=a.filename))
+
+    async def notify(self, user_id: str, reply: Reply) -> None:
+        """Deliver one reply to the person's private chat (its id is the user id)."""
+        await self.send(str(user_id), reply)
+
+    def keyboard(self, reply: Reply, private_chat: bool) -> InlineKeyboardMarkup | None:
+        """The reply's choices as buttons; links into the private chat when they must be pressed there."""
+        if not reply.choices:
+            return None
+        if reply.private and not private_chat:
+            rows = [[InlineKeyboardButton(c.label, url=self.deep_link(c.payload))] for c in reply.choices]
+        else:
+            rows = [[InlineKeyboardButton(c.label, callback_data=self.callback_data(c.payload))]
+                    for c in reply.choices]
+        return InlineKeyboardMarkup(rows)
+
+    def deep_link(self, payload: str) -> str:
+        """A t.me link that opens the private chat with the bot and sends the payload there."""
+        param = deep_link_param(payload)
+        base = f"https://t.me/{self.username}"
+        return f"{base}?start={param}" if param else base
+
+    def callback_data(self, payload: str) -> str:
+        """The payload itself when it fits in callback_data, else a token remembered in memory."""
+        if len(payload.encode("utf-8")) <= MAX_CALLBACK_BYTES and not payload.startswith(TOKEN_PREFIX):
+            return payload
+        token = self._tokens.get(payload)
+        if token is None:
+            token = TOKEN_PREFIX + secrets.token_urlsafe(12)
+            self._tokens[payload] = token
+            self._payloads[token] = payload
+            while len(self._payloads) > self.max_tokens:
+                _, old = self._payloads.popitem(last=False)
+                self._tokens.pop(old, None)
+        return token
+
+    def payload_of(self, data: str) -> str:
+        """The payload a button stands for; "/stale" for a token this process does not know."""
+        if data.startswith(TOKEN_PREFIX):
+            return self._payloads.get(data, STALE)
+        return data or STALE
+
+    async def _call(self, chat_id: str, request: Callable[[], Awaitable[T]]) -> T:
+        """One Bot API call with network retries; Telegram's errors as the core's delivery errors."""
+        attempt = 0
+        while True:
+            try:
+                return await request()
+            except Forbidden as exc:
+                if _is_private(chat_id):
+                    await self.bot.mark_unreachable(self.platform, chat_id)
+                raise Unreachable(f"telegram refused: {exc.message}") from None
+            except RetryAfter as exc:  # still limited after the rate limiter's own retries
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", PTBDeprecationWarning)
+                    wait = _seconds(exc.retry_after)
+                raise DeliveryError("telegram rate limit", retry_after=wait) from None
+            except BadRequest as exc:
+                raise DeliveryError(f"telegram rejected the message: {exc.message}") from None
+            except NetworkError as exc:
+                if attempt >= self.network_retries:
+                    raise DeliveryError(f"telegram unreachable after {attempt + 1} tries: {exc.message}") from None
+                delay = self.backoff * 2 ** attempt
+                attempt += 1
+                log.info("telegram: network error (%s), retry %d in %.1fs", exc.message, attempt, delay)
+                await asyncio.sleep(delay)
+            except TelegramError as exc:
+                raise DeliveryError(f"telegram error: {type(exc).__name__}: {exc.message}") from None
+

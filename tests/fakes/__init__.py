@@ -1,0 +1,1 @@
+"""Fakes of the platforms' servers, for tests that go through the real client libraries."""

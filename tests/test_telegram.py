@@ -1,0 +1,455 @@
+"""The bot on Telegram, through python-telegram-bot over real HTTP against a fake Bot API server.
+
+Each scenario starts the adapter (polling or webhook) against tests/fakes/telegram_api.py,
+lets a person write or press buttons, and reads what the bot sent back. The adapter
+processes updates one at a time, so `settle()` (a /help from a bystander, waited for)
+proves every earlier update has been fully answered: no sleeps, no timing asserts.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import socket
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, AsyncIterator, Awaitable, Callable
+
+import aiohttp
+import pytest
+
+from adapters.telegram import TelegramAdapter, TokenRedactor, deep_link_param, from_deep_link
+from adapters.telegram_render import render_html, split_html
+from bot.app import build_bot
+from bot.config import Config, ConfigError, TelegramConfig, TelegramWebhookConfig
+from bot.core import Bot
+from bot.messages import Attachment, Choice, DeliveryError, Reply, Unreachable
+from tests.fakes.telegram_api import FakeTelegramAPI
+
+USER = 5001
+OTHER = 5002
+BYSTANDER = 9999  # writes /help to settle the update queue
+GROUP = -100777
+SECRET = "webhook-Secret_123"
+BLOCKED = "That button is no longer valid"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Harness:
+    """One running adapter, its core and the fake server, driven like a chat."""
+
+    fake: FakeTelegramAPI
+    adapter: TelegramAdapter
+    bot: Bot
+    mode: str
+    webhook_url: str = ""
+
+    async def post(self, update: dict[str, Any], secret: str | None = SECRET) -> int:
+        """Post an update to the adapter's webhook; returns the HTTP status."""
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+        async with aiohttp.ClientSession() as session:
+            async with session.post(self.webhook_url, json=update, headers=headers) as response:
+                return response.status
+
+    async def deliver(self, update: dict[str, Any]) -> None:
+        """Hand an update to the bot the way the mode receives them."""
+        if self.mode == "webhook":
+            assert await self.post(update) == 200
+        else:
+            self.fake.enqueue(update)
+
+    async def settle(self) -> None:
+        """Return once every update delivered so far has been answered."""
+        before = len(self.fake.texts(BYSTANDER))
+        await self.deliver(self.fake.message(BYSTANDER, "/help"))
+        await self.fake.wait_for(lambda: len(self.fake.texts(BYSTANDER)) > before, what="the bystander's /help")
+
+    async def say(self, text: str, user: int = USER, chat: int | None = None, **kw: Any) -> list[str]:
+        """A person writes; returns the texts the bot sent to that chat in answer."""
+        chat = user if chat is None else chat
+        before = len(self.fake.texts(chat))
+        await self.deliver(self.fake.message(user, text, chat_id=chat, chat_type=kw.pop("chat_type", "private"
+                                             if chat > 0 else "supergroup"), **kw))
+        await self.settle()
+        return self.fake.texts(chat)[before:]
+
+    async def press(self, data: str, user: int = USER, **kw: Any) -> list[str]:
+        """A person presses a button with this callback data; returns the texts sent in answer."""
+        before = len(self.fake.texts(user))
+        await self.deliver(self.fake.callback(user, data, **kw))
+        await self.settle()
+        return self.fake.texts(user)[before:]
+
+    def buttons(self, chat: int = USER) -> list[dict[str, Any]]:
+        """The inline buttons of the last message with a keyboard sent to the chat."""
+        for call in reversed(self.fake.calls_of("sendMessage", chat_id=chat)):
+            markup = call.params.get("reply_markup")
+            if markup:
+                return [button for row in markup["inline_keyboard"] for button in row]
+        return []
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegramAPI]:
+    api = FakeTelegramAPI()
+    await api.start()
+    yield api
+    await api.stop()
+
+
+Start = Callable[..., Awaitable[Harness]]
+
+
+@pytest.fixture
+async def start(fake: FakeTelegramAPI, tmp_path: Path) -> AsyncIterator[Start]:
+    """Start an adapter on the fake server: start(mode="polling", config=None, **adapter options)."""
+    running: list[tuple[TelegramAdapter, Any]] = []
+
+    async def make(mode: str = "polling", config: Config | None = None, **options: Any) -> Harness:
+        config = config or Config(data_dir=tmp_path / "data")
+        bot, profiles = build_bot(config)
+        port = free_port()
+        settings = TelegramConfig(base_url=f"{fake.url}/bot", base_file_url=f"{fake.url}/file/bot", mode=mode,
+                                  poll_timeout=1, webhook=TelegramWebhookConfig(
+                                      port=port, path="/telegram", url="https://bot.example.org/telegram"))
+        options = {"backoff": 0.01, "timeout": 5.0, **options}
+        adapter = TelegramAdapter(bot, fake.token, settings, webhook_secret=SECRET if mode == "webhook" else None,
+                                  **options)
+        await adapter.start()
+        running.append((adapter, profiles))
+        return Harness(fake, adapter, bot, mode, f"http://127.0.0.1:{port}/telegram")
+
+    yield make
+    for adapter, profiles in reversed(running):
+        await adapter.stop()
+        profiles.close()
+
+
+@pytest.fixture(params=["polling", "webhook"])
+async def chat(request: pytest.FixtureRequest, start: Start) -> Harness:
+    """A running adapter in each receiving mode."""
+    return await start(request.param)
+
+
+# --- conversations ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, lang, fact", [
+    ("how many people attend EWRC", "en", "6,000"),
+    ("Hoeveel bezoekers had de Smart City Expo in Barcelona?", "nl", "20.000"),
+    ("Hvor mange deltakere er det på EWRC?", "no", "6000"),
+    ("郡山市とブルメンはいつから姉妹都市ですか", "ja", "1988"),
+])
+async def test_a_question_in_each_language_gets_the_answer(chat, text, lang, fact):
+    replies = await chat.say(text, language_code=lang)
+    assert len(replies) == 1 and fact in replies[0], replies
+    call = chat.fake.calls_of("sendMessage", chat_id=USER)[-1]
+    assert call.params["parse_mode"] == "HTML"
+
+
+def plain(sent: str) -> str:
+    """What a person reads in an HTML message."""
+    return html.unescape(sent.replace("<b>", "").replace("</b>", ""))
+
+
+async def test_a_pressed_button_answers_the_callback_and_gets_the_answer(chat):
+    assert await chat.say("/topics ewrc")
+    buttons = chat.buttons()
+    assert buttons and all(b["callback_data"].startswith("/answer ") for b in buttons)
+    entry = chat.bot.knowledge.content.entries[buttons[0]["callback_data"].removeprefix("/answer ")]
+    answer = await chat.press(buttons[0]["callback_data"])
+    assert [plain(a) for a in answer] == [entry.texts["en"].answer.replace("**", "").strip()]
+    answered = chat.fake.calls_of("answerCallbackQuery")
+    assert len(answered) == 1, "the button keeps spinning"
+
+
+async def test_a_stale_button_gets_the_polite_text_and_is_answered(chat):
+    replies = await chat.press("#cb:from-before-the-restart")
+    assert BLOCKED in replies[0]
+    assert len(chat.fake.calls_of("answerCallbackQuery")) == 1
+
+
+async def test_long_payloads_travel_as_tokens_and_come_back(start):
+    h = await start()
+    payload = "/answer " + "x" * 80
+    data = h.adapter.callback_data(payload)
+    assert len(data.encode()) <= 64 and data != payload
+    assert h.adapter.callback_data(payload) == data
+    assert h.adapter.payload_of(data) == payload
+    assert h.adapter.callback_data("/events") == "/events"
+    # the token reaches the core as the long payload: an unknown FAQ id is answered as stale
+    assert BLOCKED in (await h.press(data))[0]
+
+
+async def test_group_messages_reach_the_bot_only_when_addressed_to_it(chat):
+    name = chat.fake.username
+    assert await chat.say("how many people attend EWRC", user=USER, chat=GROUP) == []
+    assert await chat.say("/help@some_other_bot", user=USER, chat=GROUP) == []
+    mentioned = await chat.say(f"@{name} how many people attend EWRC", user=USER, chat=GROUP)
+    assert len(mentioned) == 1 and "6,000" in mentioned[0]
+    assert len(await chat.say(f"/help@{name}", user=USER, chat=GROUP)) == 1
+    replied = await chat.say("how many people attend EWRC", user=OTHER, chat=GROUP, reply_to_bot=True)
+    assert len(replied) == 1 and "6,000" in replied[0]
+
+
+async def test_the_command_menu_is_set_in_every_language(start):
+    h = await start()
+    calls = h.fake.calls_of("setMyCommands")
+    by_language = {c.params.get("language_code"): c.params["commands"] for c in calls}
+    assert set(by_language) == {None, "nl", "no", "ja"}
+    names = [c["command"] for c in by_language[None]]
+    assert names == [c.name for c in h.bot.commands()]
+    for lang, commands in by_language.items():
+        for command, cmd in zip(commands, h.bot.commands()):
+            assert command["description"] == cmd.help(lang or "en")[:256]
+
+
+async def test_an_attachment_is_sent_as_a_document(start):
+    h = await start()
+    await h.adapter.send(str(USER), Reply("Here is the export", attachments=(
+        Attachment("signups.csv", b"name,email\nAda,ada@example.org\n", "text/csv"),)))
+    docs = h.fake.calls_of("sendDocument", chat_id=USER)
+    assert len(docs) == 1
+    assert docs[0].files["document"] == ("signups.csv", b"name,email\nAda,ada@example.org\n")
+    assert h.fake.texts(USER) == ["Here is the export"]
+
+
+class _TagChecker(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        assert tag == "b"
+        self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.open.pop() == tag
+
+
+async def test_a_long_reply_is_split_into_valid_html_messages(start):
+    h = await start()
+    paragraph = "**Day {i}** <arrive> & check in at https://example.org/?a=1&b=2 " + "word " * 150
+    text = "\n\n".join(paragraph.format(i=i) for i in range(20))
+    await h.adapter.send(str(USER), Reply(text, choices=(Choice("Events", "/events"),)))
+    calls = h.fake.calls_of("sendMessage", chat_id=USER)
+    assert len(calls) > 1
+    for call in calls:
+        sent = call.params["text"]
+        assert len(sent) <= 4096
+        checker = _TagChecker()
+        checker.feed(sent)
+        checker.close()
+        assert checker.open == []
+        assert not sent.startswith("\n") and "<arrive>" not in sent
+    assert [("reply_markup" in c.params) for c in calls] == [False] * (len(calls) - 1) + [True]
+    read = " ".join(plain(c.params["text"]) for c in calls)
+    assert read.split() == text.replace("**", "").split()
+    assert all(c.params["text"].startswith("<b>Day") for c in calls)  # cut at paragraph boundaries
+
+
+# --- errors -------------------------------------------------------------------------
+
+
+async def test_a_rate_limit_mid_conversation_is_retried_and_nothing_is_lost_or_doubled(chat):
+    first = await chat.say("how many people attend EWRC")
+    chat.fake.fail("sendMessage", 429, retry_after=1, chat_id=USER)
+    second = await chat.say("Hoeveel bezoekers had de Smart City Expo in Barcelona?", language_code="nl")
+    third = await chat.say("郡山市とブルメンはいつから姉妹都市ですか", language_code="ja")
+    assert len(chat.fake.calls_of("sendMessage", chat_id=USER, ok=False)) == 1
+    assert [len(first), len(second), len(third)] == [1, 1, 1]
+    texts = chat.fake.texts(USER)
+    assert len(texts) == 3 and "6,000" in texts[0] and "20.000" in texts[1] and "1988" in texts[2]
+
+
+async def test_server_errors_and_slow_answers_are_retried(start):
+    h = await start()
+    h.fake.fail("sendMessage", 500, chat_id=USER)
+    assert len(await h.say("how many people attend EWRC")) == 1
+    h.fake.slow("sendMessage", 0.2)
+    assert len(await h.say("how many people attend EWRC")) == 1
+    assert len(h.fake.calls_of("sendMessage", chat_id=USER, ok=False)) == 1
+
+
+async def test_a_bad_request_becomes_a_delivery_error_and_network_failures_give_up(start):
+    h = await start(network_retries=1)
+    h.fake.fail("sendMessage", 400, chat_id=USER)
+    with pytest.raises(DeliveryError) as bad:
+        await h.adapter.send(str(USER), Reply("hello"))
+    assert not isinstance(bad.value, Unreachable)
+    h.fake.fail("sendMessage", 500, times=2, chat_id=USER)
+    with pytest.raises(DeliveryError):
+        await h.adapter.send(str(USER), Reply("hello"))
+    assert len(h.fake.calls_of("sendMessage", chat_id=USER, ok=False)) == 3
+
+
+async def test_a_user_who_blocked_the_bot_is_marked_unreachable_and_the_bot_keeps_running(chat):
+    chat.fake.fail("sendMessage", 403, chat_id=USER)
+    assert await chat.say("how many people attend EWRC") == []
+    assert (await chat.bot.profiles.get(f"telegram:{USER}")).unreachable
+    assert len(chat.fake.calls_of("sendMessage", chat_id=USER, ok=False)) == 1  # not retried
+    # they unblock and write again: answered, and reachable again
+    assert len(await chat.say("how many people attend EWRC")) == 1
+    assert not (await chat.bot.profiles.get(f"telegram:{USER}")).unreachable
+
+
+async def test_notify_to_a_blocked_user_raises_unreachable(start):
+    h = await start()
+    h.fake.fail("sendMessage", 403, chat_id=OTHER)
+    with pytest.raises(Unreachable):
+        await h.adapter.notify(str(OTHER), Reply("Your signup is confirmed"))
+    assert (await h.bot.profiles.get(f"telegram:{OTHER}")).unreachable
+    await h.adapter.notify(str(USER), Reply("hello"))
+    assert h.fake.texts(USER) == ["hello"]
+
+
+async def test_a_rate_limit_that_does_not_end_becomes_a_retryable_delivery_error(start):
+    h = await start(rate_limit_retries=0)
+    h.fake.fail("sendMessage", 429, retry_after=7, chat_id=USER)
+    with pytest.raises(DeliveryError) as caught:
+        await h.adapter.send(str(USER), Reply("hello"))
+    assert caught.value.retryable and caught.value.retry_after == 7
+
+
+# --- private links from groups --------------------------------------------------------
+
+
+async def test_private_choices_in_a_group_become_deep_links(start):
+    h = await start()
+    await h.adapter.send(str(GROUP), Reply("Sign up in our private chat", private=True, choices=(
+        Choice("EWRC", "/signup ewrc"), Choice("Smart City Expo", "/signup smart-city-expo"))))
+    urls = [b["url"] for b in h.buttons(GROUP)]
+    name = h.fake.username
+    assert urls == [f"https://t.me/{name}?start=signup-ewrc", f"https://t.me/{name}?start=signup-smart-city-expo"]
+    # in a private chat the same reply keeps ordinary buttons
+    await h.adapter.send(str(USER), Reply("Sign up", private=True, choices=(Choice("EWRC", "/signup ewrc"),)))
+    assert h.buttons(USER) == [{"text": "EWRC", "callback_data": "/signup ewrc"}]
+
+
+def test_deep_link_parameters_round_trip():
+    assert deep_link_param("/signup ewrc") == "signup-ewrc"
+    assert deep_link_param("/events") == "events"
+    assert deep_link_param("/topics smart city") == "topics-smart_city"
+    assert deep_link_param("/answer a_b") is None  # "_" would come back as a space
+    assert deep_link_param("/signup " + "x" * 70) is None
+    assert deep_link_param("hello") is None
+    assert from_deep_link("signup-ewrc") == "/signup ewrc"
+    assert from_deep_link("signup-smart-city-expo") == "/signup smart-city-expo"
+    assert from_deep_link("events") == "/events"
+
+
+async def test_a_deep_link_start_reaches_the_core_as_the_command(start):
+    h = await start()
+    plain = await h.say("/start")
+    assert "Hello" in plain[0]
+    linked = await h.say("/start topics-ewrc")
+    assert linked and "Hello" not in linked[0]
+    assert h.buttons()[0]["callback_data"].startswith("/answer ")
+
+
+# --- webhook ----------------------------------------------------------------------
+
+
+async def test_the_webhook_refuses_requests_without_the_secret(start):
+    h = await start("webhook")
+    assert h.fake.webhook["url"] == "https://bot.example.org/telegram"
+    assert h.fake.webhook["secret_token"] == SECRET
+    assert await h.post(h.fake.message(USER, "how many people attend EWRC"), secret=None) == 403
+    assert await h.post(h.fake.message(USER, "how many people attend EWRC"), secret="wrong") == 403
+    await h.settle()
+    assert h.fake.texts(USER) == []
+    assert (await h.bot.profiles.get(f"telegram:{USER}")).detected_language is None  # the core never saw it
+    assert len(await h.say("how many people attend EWRC")) == 1  # with the secret it is answered
+
+
+# --- configuration and secrets ----------------------------------------------------
+
+
+def test_from_config_needs_the_token_and_a_webhook_secret(tmp_path):
+    bot, profiles = build_bot(Config(data_dir=tmp_path))
+    try:
+        assert TelegramAdapter.from_config(bot, Config(), {}) is None
+        assert TelegramAdapter.from_config(bot, Config(), {"TELEGRAM_BOT_TOKEN": "  "}) is None
+        disabled = Config(telegram=TelegramConfig(enabled=False))
+        assert TelegramAdapter.from_config(bot, disabled, {"TELEGRAM_BOT_TOKEN": "1:x"}) is None
+        adapter = TelegramAdapter.from_config(bot, Config(), {"TELEGRAM_BOT_TOKEN": "1:x"})
+        assert isinstance(adapter, TelegramAdapter) and adapter.platform == "telegram"
+        webhook = Config(telegram=TelegramConfig(mode="webhook", webhook=TelegramWebhookConfig(url="https://x.org/t")))
+        with pytest.raises(ConfigError, match="TELEGRAM_WEBHOOK_SECRET"):
+            TelegramAdapter.from_config(bot, webhook, {"TELEGRAM_BOT_TOKEN": "1:x"})
+        with pytest.raises(ConfigError, match="secret"):
+            TelegramAdapter.from_config(bot, webhook, {"TELEGRAM_BOT_TOKEN": "1:x", "TELEGRAM_WEBHOOK_SECRET": "a b"})
+        assert TelegramAdapter.from_config(bot, webhook, {"TELEGRAM_BOT_TOKEN": "1:x",
+                                                          "TELEGRAM_WEBHOOK_SECRET": SECRET}) is not None
+    finally:
+        profiles.close()
+
+
+async def test_the_token_never_appears_in_the_logs(start, caplog):
+    caplog.set_level(logging.DEBUG)
+    h = await start("webhook")
+    await h.say("how many people attend EWRC")
+    h.fake.fail("sendMessage", 429, retry_after=1, chat_id=USER)
+    await h.say("/topics ewrc")
+    h.fake.fail("sendMessage", 403, chat_id=USER)
+    await h.say("/events")
+    await h.press("#cb:stale")
+    await h.adapter.stop()
+    secret_part = h.fake.token.split(":")[1]
+    logged = caplog.text + "".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
+    assert "<redacted>" in logged  # the libraries did log URLs: the filter is what kept the token out
+    assert secret_part not in logged and SECRET not in logged
+
+
+async def test_a_rejected_token_stops_start_without_showing_the_token(fake, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    bot, profiles = build_bot(Config(data_dir=tmp_path))
+    token = "4242424242:AAE-wrong_token_abcdefghijklmnopqrstu"
+    adapter = TelegramAdapter(bot, token, TelegramConfig(base_url=f"{fake.url}/bot"), backoff=0.01)
+    try:
+        with pytest.raises(RuntimeError) as caught:
+            await adapter.start()
+        assert token not in str(caught.value) and "TELEGRAM_BOT_TOKEN" in str(caught.value)
+        assert token.split(":")[1] not in caplog.text
+    finally:
+        profiles.close()
+
+
+def test_the_redactor_cleans_messages_arguments_and_tracebacks():
+    redactor = TokenRedactor(["123:ABC"])
+    record = logging.LogRecord("httpx", logging.INFO, __file__, 1, "HTTP Request: POST %s", (
+        "http://x/bot123:ABC/getMe",), None)
+    assert redactor.filter(record)
+    assert record.getMessage() == "HTTP Request: POST http://x/bot<redacted>/getMe"
+    try:
+        raise ValueError("token 123%3AABC in a URL")
+    except ValueError:
+        import sys
+        record = logging.LogRecord("telegram", logging.ERROR, __file__, 1, "failed", (), sys.exc_info())
+    redactor.filter(record)
+    assert "123%3AABC" not in record.exc_text and "<redacted>" in record.exc_text
+
+
+# --- rendering ----------------------------------------------------------------------
+
+
+def test_rendering_escapes_everything_but_bold():
+    assert render_html("**Hi** <b>you</b> & me") == "<b>Hi</b> &lt;b&gt;you&lt;/b&gt; &amp; me"
+    assert render_html("a ** b") == "a ** b"
+
+
+def test_splitting_prefers_paragraphs_then_lines_and_never_cuts_a_tag():
+    text = "**one**\n\n" + "line two\n" * 3 + "\n" + "**" + "x" * 30 + "**"
+    chunks = split_html(text, limit=30)
+    assert chunks[0] == "<b>one</b>"
+    assert all(len(c) <= 30 for c in chunks)
+    for chunk in chunks:
+        assert chunk.count("<b>") == chunk.count("</b>")
+    assert split_html("") == []
