@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.core import Bot
-from bot.messages import Choice, Incoming, Reply
+from bot.messages import Choice, Incoming, NotConnected, Reply
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 QUIT = {"/quit", "/exit"}
@@ -50,6 +50,12 @@ class ConsoleAdapter:
         self.outfile.write("\n".join(p for p in parts if p) + "\n")
         self.outfile.flush()
 
+    async def notify(self, user_id: str, reply: Reply) -> None:
+        """A message the core starts itself: shown if it is for the person at this console."""
+        if user_id != self.user_id:
+            raise NotConnected("someone else's console")
+        await self.send(user_id, reply)
+
     def to_incoming(self, line: str) -> Incoming:
         """A typed line as the core's message; a number picks one of the last choices."""
         text = line.strip()
@@ -59,8 +65,16 @@ class ConsoleAdapter:
         return Incoming(self.platform, self.user_id, self.user_id, text=text, language_hint=self.language_hint)
 
     async def run(self) -> None:
-        """Chat until end of input or /quit."""
+        """Chat until end of input or /quit; messages queued for this person are shown first."""
         loop = asyncio.get_running_loop()
+        self.bot.attach(self)
+        await self.bot.start()
+        try:
+            await self._chat(loop)
+        finally:
+            await self.bot.stop()
+
+    async def _chat(self, loop: asyncio.AbstractEventLoop) -> None:
         if self.interactive:
             for reply in await self.bot.handle(self.to_incoming("/start")):
                 await self.send(self.user_id, reply)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from importlib import resources
 from pathlib import Path
+from typing import Callable
 
 from bot.config import Config
 from bot.core import Bot
-from bot.storage import TinyProfileStore
+from bot.roles import Roles
+from bot.storage import TinyStore
 from faq.knowledge import Knowledge
 
 
@@ -27,8 +30,17 @@ def build_knowledge(config: Config, paths: list[Path] | None = None) -> Knowledg
                           config.default_language, config.content.max_file_bytes)
 
 
-def build_bot(config: Config) -> tuple[Bot, TinyProfileStore]:
-    """The core with its content and storage, ready for adapters."""
-    config.data_dir.mkdir(parents=True, exist_ok=True)
-    profiles = TinyProfileStore(config.data_dir)
-    return Bot(build_knowledge(config), profiles, config.default_language), profiles
+def build_roles(config: Config) -> Roles:
+    """Admins and organisers from the config."""
+    return Roles.from_lists(config.roles.admins, config.roles.organisers)
+
+
+def build_bot(config: Config, clock: Callable[[], dt.datetime] | None = None) -> tuple[Bot, TinyStore]:
+    """The core with its content and storage, ready for adapters.
+
+    The content is loaded before the data folder is locked, so bad content fails
+    without touching the data. Raises ContentError or StorageError.
+    """
+    knowledge = build_knowledge(config)
+    store = TinyStore(config.data_dir)
+    return Bot(knowledge, store, config.default_language, build_roles(config), clock), store

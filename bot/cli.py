@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from bot.app import build_bot, build_knowledge
+from bot.datafiles import StorageError
 from bot.config import Config, ConfigError, find_config, load_config
 from bot.runner import configured_adapters, run_until_stopped
 from faq.content import ContentError, load_content
@@ -76,6 +77,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ContentError as exc:
         print(f"eventbot: the content has errors (run 'eventbot faq check'):\n{exc}", file=sys.stderr)
         return 2
+    except StorageError as exc:
+        print(f"eventbot: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 
@@ -89,7 +93,7 @@ def adapter_class(name: str) -> Any:
 
 
 async def _run(config: Config) -> int:
-    bot, profiles = build_bot(config)
+    bot, store = build_bot(config)
     try:
         factories = []
         for ep in entry_points(group="eventbot.adapters"):
@@ -106,19 +110,19 @@ async def _run(config: Config) -> int:
             return 2
         await run_until_stopped(bot, adapters)
     finally:
-        profiles.close()
+        store.close()
     return 0
 
 
 async def _chat(config: Config, lang: str | None) -> int:
     console = adapter_class("console")
-    bot, profiles = build_bot(config)
+    bot, store = build_bot(config)
     adapter = console(bot, sys.stdin, sys.stdout, interactive=sys.stdin.isatty(),
-                             files_dir=config.data_dir / "files", language_hint=lang)
+                      files_dir=config.data_dir / "files", language_hint=lang)
     try:
         await adapter.run()
     finally:
-        profiles.close()
+        store.close()
     return 0
 
 

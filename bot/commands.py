@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Awaitable, Callable
 
-from bot.messages import Reply
+from bot.messages import Incoming, Reply
 from bot.texts import TEXTS
+
+if TYPE_CHECKING:
+    from bot.storage import Profile
 
 Handler = Callable[["Turn", str], Awaitable[list[Reply]]]
 
@@ -29,13 +32,20 @@ class Command:
 
 @dataclass
 class Turn:
-    """One incoming message being handled: who, in which language, about which event."""
+    """One incoming message being handled: who, in which language, about which event.
+
+    Handlers change `profile` (e.g. its dialog) and `event`; the core saves them after
+    the turn. A handler that changes other data saves `profile` in the same transaction.
+    """
 
     user_key: str
     language: str
     event: str | None
     direct: bool = True
     chosen_language: str | None = None  # set by /language: saved as the explicit choice
+    message: Incoming = field(default_factory=lambda: Incoming("", "", ""))
+    profile: "Profile | None" = None
+    forgotten: bool = False  # /forget ran: nothing about this person may be saved after the turn
 
 
 def parse_command(text: str) -> tuple[str, str] | None:

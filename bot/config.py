@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from faq.matcher import MatchSettings
+from faq.semantic import INSTALL_HINT, SemanticSettings
+from faq.semantic import available as semantic_available
 from faq.normalize import LANGUAGES
 from faq.yamlsafe import LineDict, YamlError, load_file
 
@@ -37,6 +39,38 @@ class Weights(_Section):
     token: float = Field(MatchSettings.token_weight, ge=0, strict=True)
 
 
+class SemanticConfig(_Section):
+    """Hybrid matching with a multilingual sentence-embedding model (the `semantic` extra)."""
+
+    enabled: bool = False
+    weight: float = Field(SemanticSettings.weight, ge=0, le=1, strict=True)
+    floor: float = Field(SemanticSettings.floor, ge=0, lt=1, strict=True)
+    answer_threshold: float = Field(SemanticSettings.answer_threshold, ge=0, strict=True)
+    suggest_threshold: float = Field(SemanticSettings.suggest_threshold, ge=0, strict=True)
+    margin_weight: float = Field(SemanticSettings.margin_weight, ge=0, strict=True)
+    min_margin: float = Field(SemanticSettings.min_margin, ge=0, strict=True)
+    candidates: int = Field(SemanticSettings.candidates, ge=1, le=1000, strict=True)
+    threads: int = Field(SemanticSettings.threads, ge=1, le=64, strict=True)
+    cache_dir: Path | None = None  # default: <data_dir>/embeddings
+
+    @model_validator(mode="after")
+    def _installed(self) -> "SemanticConfig":
+        if self.suggest_threshold > self.answer_threshold:
+            raise ValueError("suggest_threshold must not be above answer_threshold")
+        if self.enabled and not semantic_available():
+            raise ValueError(f"semantic matching is enabled but its extra is not installed: {INSTALL_HINT}"
+                             " (or set matching.semantic.enabled: false)")
+        return self
+
+    def settings(self) -> SemanticSettings:
+        """The matcher's semantic settings."""
+        return SemanticSettings(
+            enabled=self.enabled, weight=self.weight, floor=self.floor, answer_threshold=self.answer_threshold,
+            suggest_threshold=self.suggest_threshold, margin_weight=self.margin_weight, min_margin=self.min_margin,
+            candidates=self.candidates, threads=self.threads, cache_dir=self.cache_dir,
+        )
+
+
 class MatchingConfig(_Section):
     answer_threshold: float = Field(MatchSettings.answer_threshold, ge=0, strict=True)
     suggest_threshold: float = Field(MatchSettings.suggest_threshold, ge=0, strict=True)
@@ -44,6 +78,7 @@ class MatchingConfig(_Section):
     min_margin: float = Field(MatchSettings.min_margin, ge=0, strict=True)
     weights: Weights = Weights()
     candidates: int = Field(MatchSettings.candidates, ge=1, le=1000, strict=True)
+    semantic: SemanticConfig = SemanticConfig()
 
     @model_validator(mode="after")
     def _ordered(self) -> "MatchingConfig":
@@ -57,6 +92,7 @@ class MatchingConfig(_Section):
             answer_threshold=self.answer_threshold, suggest_threshold=self.suggest_threshold,
             margin_weight=self.margin_weight, min_margin=self.min_margin, word_weight=self.weights.word,
             char_weight=self.weights.char, token_weight=self.weights.token, candidates=self.candidates,
+            semantic=self.semantic.settings(),
         )
 
 
@@ -194,6 +230,15 @@ def load_config(path: Path | None) -> Config:
         updates["data_dir"] = base / config.data_dir
     if config.content.path is not None and not config.content.path.is_absolute():
         updates["content"] = config.content.model_copy(update={"path": base / config.content.path})
+    semantic = config.matching.semantic
+    if semantic.enabled:  # the embedding cache: <data_dir>/embeddings unless set
+        cache_dir = semantic.cache_dir
+        if cache_dir is None:
+            cache_dir = updates.get("data_dir", config.data_dir) / "embeddings"
+        elif not cache_dir.is_absolute():
+            cache_dir = base / cache_dir
+        updates["matching"] = config.matching.model_copy(
+            update={"semantic": semantic.model_copy(update={"cache_dir": cache_dir})})
     return config.model_copy(update=updates) if updates else config
 
 

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import zoneinfo
+from typing import Callable
 
+from bot.calendar import event_ics
 from bot.commands import Command, Registry, Turn, parse_command
+from bot.datafiles import StorageError
 from bot.messages import Choice, Incoming, Messenger, Reply
-from bot.storage import Profile, ProfileStore
+from bot.outbox import Deliverer
+from bot.roles import Roles
+from bot.signup_dialog import SignupDialog
+from bot.signup_manage import SignupManager
+from bot.signups import now_iso
+from bot.storage import Profile, TinyStore
 from bot.texts import LANGUAGE_NAMES, t
 from faq.content import Event
 from faq.knowledge import Answer, Knowledge
@@ -16,28 +25,42 @@ from faq.language import detect, supported
 log = logging.getLogger(__name__)
 
 ANSWER_PREFIX = "/answer "
+_FORM_COMMANDS = {"signup", "back", "stop", "form"}
 
 
 class Bot:
     """Handles messages for every adapter. Holds no platform details."""
 
-    def __init__(self, knowledge: Knowledge, profiles: ProfileStore, default_language: str = "en") -> None:
+    def __init__(self, knowledge: Knowledge, store: TinyStore, default_language: str = "en",
+                 roles: Roles | None = None, clock: Callable[[], dt.datetime] | None = None) -> None:
         self.knowledge = knowledge
-        self.profiles = profiles
+        self.store = store
         self.default_language = default_language
-        self.registry = Registry()
+        self.roles = roles or Roles()
+        self.clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
         self.messengers: dict[str, Messenger] = {}
+        self.dialog = SignupDialog(self)
+        self.manage = SignupManager(self)
+        self.deliverer = Deliverer(store, self.messengers, self.clock, self.manage.fill_all)
+        self.registry = Registry()
         for command in (
             Command("start", self._start, "help_start"),
             Command("help", self._help, "help_help"),
             Command("events", self._events, "help_events"),
             Command("event", self._event, "help_event", args="ID"),
             Command("topics", self._topics, "help_topics", args="[EVENT]"),
+            *self.dialog.commands(),
+            *self.manage.commands(),
             Command("language", self._language, "help_language", args="CODE"),
             Command("answer", self._answer, hidden=True),
-            Command("stale", self._stale, hidden=True),
+            Command("stale", self.stale, hidden=True),
         ):
             self.registry.add(command)
+
+    @property
+    def profiles(self) -> TinyStore:
+        """The store, under the name adapters use for profiles."""
+        return self.store
 
     # --- the surface adapters and the runner use -------------------------------------
 
@@ -46,24 +69,46 @@ class Bot:
         self.messengers[messenger.platform] = messenger
 
     async def start(self) -> None:
-        """Start background work (delivery of queued notifications). Call after attaching adapters."""
+        """Catch up (expired offers, queued messages), then keep delivering in the background.
+
+        Call after attaching the adapters.
+        """
+        await self.manage.fill_all()
+        await self.deliverer.deliver_due()
+        self.deliverer.start()
 
     async def stop(self) -> None:
-        """Stop background work, finishing what is in flight."""
+        """Stop background work and let the last write land."""
+        await self.deliverer.stop()
+        await self.store.drain()
+
+    def wake_delivery(self) -> None:
+        """New messages were queued: deliver them now."""
+        self.deliverer.wake.set()
+
+    async def replace_knowledge(self, knowledge: Knowledge) -> None:
+        """Switch to reloaded content; raised capacities promote from the waiting lists at once."""
+        self.knowledge = knowledge
+        await self.manage.fill_all()
 
     async def mark_unreachable(self, platform: str, user_id: str) -> None:
         """Remember that the platform refuses messages to this person (blocked, left, deleted)."""
         user_key = f"{platform}:{user_id}"
-        profile = await self.profiles.get(user_key)
+        profile = self.store.profile(user_key)
         if not profile.unreachable:
             log.info("a %s user is unreachable; no further messages will be sent until they write again", platform)
-            await self.profiles.save(profile.with_(unreachable=True))
+            await self.store.save(profile.with_(unreachable=True))
 
     async def home(self, platform: str, user_id: str, language_hint: str | None = None) -> Reply:
         """An overview for a platform's home screen (Slack's App Home): upcoming events and the person's signups."""
-        profile = await self.profiles.get(f"{platform}:{user_id}")
+        user_key = f"{platform}:{user_id}"
+        profile = self.store.profile(user_key)
         lang = profile.language or supported(language_hint) or profile.detected_language or self.default_language
-        return Reply(self._event_list(lang), self._event_choices(lang))
+        lines = [self._event_list(lang)]
+        signups = self.store.signups_of(user_key)
+        if signups:
+            lines += ["", t("mysignups_header", lang)] + [f"• {self.manage.status_text(s, lang)}" for s in signups]
+        return Reply("\n".join(lines), self._event_choices(lang))
 
     def commands(self) -> list[Command]:
         """The visible commands with their help texts, for help and platform menus."""
@@ -71,9 +116,12 @@ class Bot:
 
     async def handle(self, message: Incoming) -> list[Reply]:
         """Answer one message. Never raises: a failure becomes a polite apology."""
-        profile = await self.profiles.get(message.user_key)
+        profile = self.store.profile(message.user_key)
         try:
             return await self._dispatch(message, profile)
+        except StorageError:
+            log.error("a change could not be saved; the person was asked to try again")
+            return [Reply(t("storage_error", self._language_of(profile, message, None)))]
         except Exception:
             log.exception("failed to handle a message on %s", message.platform)
             return [Reply(t("error", self._language_of(profile, message, None)))]
@@ -89,26 +137,71 @@ class Bot:
             or self.default_language
         )
 
+    def language_for(self, profile: Profile) -> str:
+        """The language to write to a person in when they did not just write (notifications)."""
+        return profile.language or profile.detected_language or self.default_language
+
     async def _dispatch(self, message: Incoming, profile: Profile) -> list[Reply]:
         text = (message.payload or message.text or "").strip()
         command = parse_command(text)
-        detected = None if command or message.payload else detect(text)
-        turn = Turn(message.user_key, self._language_of(profile, message, detected), profile.last_event, message.direct)
-        if command is None:
+        detected = None if command or message.payload or profile.dialog else detect(text)
+        turn = Turn(message.user_key, self._language_of(profile, message, detected), profile.last_event,
+                    message.direct, message=message, profile=profile)
+        if command is None and profile.dialog:
+            replies = await self.dialog.answer(turn, text)
+        elif command is None:
             replies = await self._question(turn, text, detected or turn.language)
         else:
             name, args = command
             handler = self.registry.get(name)
             replies = await handler.handler(turn, args) if handler else [Reply(t("unknown_command", turn.language, command=name))]
-        changed = profile.with_(
+            if turn.profile.dialog and name not in _FORM_COMMANDS:
+                replies += self.dialog.resume(turn)
+        if turn.forgotten:
+            return replies
+        changed = turn.profile.with_(
             unreachable=False,
-            detected_language=detected or profile.detected_language,
+            name=message.user_name or turn.profile.name,
+            detected_language=detected or turn.profile.detected_language,
             last_event=turn.event,
-            language=turn.chosen_language or profile.language,
+            language=turn.chosen_language or turn.profile.language,
         )
-        if changed != profile:
-            await self.profiles.save(changed)
+        if changed != self.store.profile(message.user_key):
+            await self.store.save(changed)
         return replies
+
+    # --- shared helpers for the parts of the core ------------------------------------
+
+    def stamp(self) -> str:
+        """Now, as stored."""
+        return now_iso(self.clock())
+
+    def moment(self, when: dt.datetime, event: Event | None) -> str:
+        """A point in time as people read it: in the event's time zone, with the zone named."""
+        tz = zoneinfo.ZoneInfo(event.timezone) if event else dt.timezone.utc
+        local = when.astimezone(tz) if when.tzinfo else when
+        return f"{local:%Y-%m-%d %H:%M} ({event.timezone if event else 'UTC'})"
+
+    def moment_iso(self, stamp: str | None, event: Event | None) -> str:
+        """A stored timestamp as people read it."""
+        return self.moment(dt.datetime.fromisoformat(stamp), event) if stamp else "–"
+
+    def contact(self, event: Event, lang: str) -> str:
+        """Who to contact about the event, in one line."""
+        c = event.contact
+        parts = [p for p in (c.name, c.organisation, c.email, c.phone) if p] if c else []
+        return ", ".join(parts) or t("contact_organisers", lang)
+
+    def has_calendar(self, event_id: str) -> bool:
+        """Whether the event has dates for a calendar file."""
+        event = self.knowledge.content.events.get(event_id)
+        return bool(event and event.start)
+
+    def ics(self, event: Event, lang: str) -> bytes | None:
+        """The event's calendar file in the language, or None without dates."""
+        place = self.knowledge.localized(event.place, lang, event.id) or ""
+        description = self.knowledge.localized(event.description, lang, event.id) or ""
+        return event_ics(event, self.name(event, lang), place, description, self.clock())
 
     # --- commands -------------------------------------------------------------------
 
@@ -127,9 +220,9 @@ class Bot:
         return [Reply(self._event_list(turn.language), self._event_choices(turn.language))]
 
     async def _event(self, turn: Turn, args: str) -> list[Reply]:
-        event = self._resolve_event(args, turn)
+        event = self.resolve_event(args, turn)
         if event is None:
-            return self._unknown_event(turn, args)
+            return self.unknown_event(turn, args)
         turn.event = event.id
         return [Reply(self._event_details(event, turn.language), (
             Choice(t("button_topics", turn.language), f"/topics {event.id}"),
@@ -137,18 +230,18 @@ class Bot:
         ))]
 
     async def _topics(self, turn: Turn, args: str) -> list[Reply]:
-        event = self._resolve_event(args, turn) if args or turn.event else None
+        event = self.resolve_event(args, turn) if args or turn.event else None
         if args and event is None:
-            return self._unknown_event(turn, args)
+            return self.unknown_event(turn, args)
         if event is None:
             return [Reply(t("choose_event", turn.language), tuple(
-                Choice(self._name(e, turn.language), f"/topics {e.id}") for e in self.knowledge.content.events.values()
+                Choice(self.name(e, turn.language), f"/topics {e.id}") for e in self.knowledge.content.events.values()
             ))]
         turn.event = event.id
         entries = self.knowledge.topics(event.id)
         if not entries:
             return [Reply(t("no_topics", turn.language))]
-        return [Reply(t("topics_header", turn.language, event=self._name(event, turn.language)), tuple(
+        return [Reply(t("topics_header", turn.language, event=self.name(event, turn.language)), tuple(
             Choice(self.knowledge.question(e, turn.language), ANSWER_PREFIX + e.id) for e in entries
         ))]
 
@@ -162,14 +255,14 @@ class Bot:
         turn.language = turn.chosen_language = code
         return [Reply(t("language_set", code))]
 
-    async def _stale(self, turn: Turn, args: str) -> list[Reply]:
+    async def stale(self, turn: Turn, args: str) -> list[Reply]:
         """A button the adapter no longer recognises (e.g. from before a restart)."""
         return [Reply(t("stale_choice", turn.language))] + await self._start(turn, "")
 
     async def _answer(self, turn: Turn, args: str) -> list[Reply]:
         entry = self.knowledge.content.entries.get(args.strip())
         if entry is None:
-            return await self._stale(turn, args)
+            return await self.stale(turn, args)
         lang = self.knowledge.answer_language(entry, turn.language)
         if entry.event:
             turn.event = entry.event
@@ -212,34 +305,34 @@ class Bot:
 
     # --- events ---------------------------------------------------------------------
 
-    def _resolve_event(self, args: str, turn: Turn) -> Event | None:
+    def resolve_event(self, args: str, turn: Turn) -> Event | None:
         events = self.knowledge.content.events
         key = args.strip()
         if not key:
             return events.get(turn.event or "")
         return events.get(key.lower()) or self.knowledge.find_event(key)
 
-    def _unknown_event(self, turn: Turn, name: str) -> list[Reply]:
+    def unknown_event(self, turn: Turn, name: str) -> list[Reply]:
         return [Reply(t("unknown_event", turn.language, name=name), self._event_choices(turn.language))]
 
-    def _name(self, event: Event, lang: str) -> str:
+    def name(self, event: Event, lang: str) -> str:
         return self.knowledge.localized(event.names, lang, event.id) or event.id
 
     def _event_choices(self, lang: str) -> tuple[Choice, ...]:
-        return tuple(Choice(self._name(e, lang), f"/event {e.id}") for e in self._upcoming())
+        return tuple(Choice(self.name(e, lang), f"/event {e.id}") for e in self.upcoming())
 
     def _event_list(self, lang: str) -> str:
-        events = self._upcoming()
+        events = self.upcoming()
         if not events:
             return t("no_events", lang)
         lines = [t("events_header", lang)]
         for event in events:
-            lines.append(f"• {self._name(event, lang)}: {self._when(event, lang)}")
+            lines.append(f"• {self.name(event, lang)}: {self._when(event, lang)}")
         return "\n".join(lines)
 
-    def _upcoming(self) -> list[Event]:
+    def upcoming(self) -> list[Event]:
         """Events that have not ended (undated ones included), soonest first."""
-        today = dt.date.today()
+        today = self.clock().date()
 
         def ended(e: Event) -> bool:
             end = e.end or e.start
@@ -257,7 +350,7 @@ class Bot:
         return self.knowledge.localized(event.when, lang, event.id) or t("not_announced", lang)
 
     def _event_details(self, event: Event, lang: str) -> str:
-        lines = [f"**{self._name(event, lang)}**"]
+        lines = [f"**{self.name(event, lang)}**"]
         description = self.knowledge.localized(event.description, lang, event.id)
         if description:
             lines.append(description)

@@ -86,6 +86,11 @@ class Unreachable(DeliveryError):
     retryable = False
 
 
+class NotConnected(DeliveryError):
+    """The person cannot be reached through this connection just now (another console
+    session, for instance): keep the message and try again later, without counting it."""
+
+
 class Messenger(Protocol):
     """What an adapter offers the core for messages it starts itself (promotions, broadcasts).
 

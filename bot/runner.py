@@ -43,8 +43,8 @@ async def run_until_stopped(bot: Bot, adapters: list[Adapter], stop: asyncio.Eve
     started: list[Adapter] = []
     try:
         for adapter in adapters:
-            await adapter.start()
             bot.attach(adapter)
+            await adapter.start()
             started.append(adapter)
             log.info("%s adapter running", adapter.platform)
         await bot.start()

@@ -1,22 +1,33 @@
-"""What the bot remembers about people, behind a small interface.
+"""What the bot remembers, behind a small interface: people, signups, queued messages.
 
-TinyDB is the default store. Its stock JSONStorage truncates and rewrites the file
-in place, so a crash mid-write can leave half a file; AtomicJSONStorage writes a
-temporary file, fsyncs it and renames it over the old one instead.
+`Store` is the interface the core uses; `TinyStore` implements it on TinyDB files in
+the data folder (see bot/datafiles.py for how they are written). A server database
+can implement the same interface later: `transact` becomes one database transaction
+with the event's signups locked, and the rules in bot/signups.py stay as they are.
+
+One writer: every change runs as a synchronous function on the event loop (so two
+signups can never interleave and overbook), and `transact` returns only once the
+change is on disk; concurrent changes share one file write.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
-import os
-import tempfile
+import datetime as dt
+import zlib
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Callable, Literal, Protocol, TypeVar
 
-from tinydb import Query, TinyDB
-from tinydb.storages import Storage
+from tinydb import TinyDB
+
+from bot.datafiles import AtomicJSONStorage, DataFolder, GroupCommit, ShardedTable, StorageError
+from bot.signups import SEGMENT, EventBook, Refused, Signup
+
+T = TypeVar("T")
+PEOPLE_SHARDS = 16
+NotificationStatus = Literal["pending", "sent", "failed", "unreachable"]
+
+__all__ = ["Notification", "Profile", "Store", "StorageError", "TinyStore"]
 
 
 @dataclass(frozen=True)
@@ -28,14 +39,42 @@ class Profile:
     detected_language: str | None = None  # last language detected from their messages
     last_event: str | None = None  # the event they last viewed or named
     unreachable: bool = False  # the platform refused a message (blocked, left); cleared when they write
+    name: str = ""  # display name on the platform
+    dialog: dict[str, Any] | None = None  # a multi-step flow in progress (signup form, confirmation)
 
     def with_(self, **changes: Any) -> "Profile":
         """A copy with some fields changed."""
         return replace(self, **changes)
 
 
-class ProfileStore(Protocol):
-    """Where profiles live; a server database can implement this later."""
+@dataclass(frozen=True)
+class Notification:
+    """A message the core sends on its own (a promotion, an offer), queued durably until delivered."""
+
+    seq: int
+    user_key: str
+    text: str
+    created_at: str
+    choices: tuple[tuple[str, str], ...] = ()
+    kind: str = ""
+    status: NotificationStatus = "pending"
+    attempts: int = 0
+    next_attempt: str | None = None
+    sent_at: str | None = None
+
+    @property
+    def platform(self) -> str:
+        """The platform part of the person's key."""
+        return self.user_key.split(":", 1)[0]
+
+    @property
+    def user_id(self) -> str:
+        """The platform's user id."""
+        return self.user_key.split(":", 1)[1]
+
+
+class Store(Protocol):
+    """The storage the core needs."""
 
     async def get(self, user_key: str) -> Profile:
         """The person's profile (a fresh one if they are new)."""
@@ -45,60 +84,180 @@ class ProfileStore(Protocol):
         """Store the profile durably."""
         ...
 
+    def book(self, event_id: str) -> EventBook:
+        """The signups of an event (read freely; change only inside transact)."""
+        ...
 
-class AtomicJSONStorage(Storage):
-    """TinyDB storage that replaces its file atomically: old or new, never half."""
+    def signups_of(self, user_key: str) -> list[Signup]:
+        """The person's active signups, all events."""
+        ...
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+    async def transact(self, change: Callable[[], T]) -> T:
+        """Run a synchronous change and return its result once it is durable."""
+        ...
 
-    def read(self) -> dict[str, Any] | None:
+
+class TinyStore:
+    """The default store: TinyDB shard files in the data folder, written by group commit."""
+
+    def __init__(self, data_dir: Path, readonly: bool = False) -> None:
+        self.folder = DataFolder(data_dir, readonly=readonly)
+        self.people = ShardedTable("people", data_dir / "people", lambda i: f"{i % PEOPLE_SHARDS:02d}")
+        self.outbox = ShardedTable("outbox", data_dir / "outbox", lambda i: f"{(i - 1) // SEGMENT:06d}")
+        self.books: dict[str, EventBook] = {}
+        self._people_ids: dict[str, int] = {}
+        self._load()
+        if not readonly:
+            self._migrate_profiles_json()
+        self._commit = GroupCommit(self._tables, self.folder, self._load)
+
+    # --- loading --------------------------------------------------------------------
+
+    def _tables(self) -> list[ShardedTable]:
+        return [self.people, self.outbox, *(b.table for b in self.books.values())]
+
+    def _load(self) -> None:
         try:
-            with open(self.path, encoding="utf-8") as fh:
-                return json.load(fh)
-        except FileNotFoundError:
-            return None
+            self.people.load()
+            self.outbox.load()
+            self.books = {}
+            signups = self.folder.path / "signups"
+            for folder in sorted(signups.iterdir()) if signups.is_dir() else ():
+                if folder.is_dir():
+                    table = EventBook.new_table(folder.name, folder)
+                    table.load()
+                    self.books[folder.name] = EventBook(folder.name, table)
+        except (OSError, ValueError, TypeError, KeyError) as exc:
+            raise StorageError(f"the data in {self.folder.path} cannot be read ({exc})") from None
+        self._people_ids = {rec["user_key"]: doc_id for doc_id, rec in self.people.records.items()}
 
-    def write(self, data: dict[str, Any]) -> None:
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+    def _migrate_profiles_json(self) -> None:
+        """Profiles kept in one profiles.json (before signups existed) move into the people shards."""
+        legacy = self.folder.path / "profiles.json"
+        if not legacy.is_file():
+            return
+        with TinyDB(legacy, storage=AtomicJSONStorage) as db:
+            fields = set(Profile.__dataclass_fields__)
+            for doc in db.all():
+                if isinstance(doc.get("user_key"), str) and doc["user_key"] not in self._people_ids:
+                    self.put_profile(Profile(**{k: v for k, v in doc.items() if k in fields}))
+        self.folder.write_batch(self.people.take_changes())
+        legacy.rename(legacy.with_name("profiles.json.migrated"))
+
+    # --- transactions ---------------------------------------------------------------
+
+    async def transact(self, change: Callable[[], T]) -> T:
+        """Run change() (synchronous: nothing interleaves), then wait until it is durable.
+
+        If change() raises half-way, whatever is not yet durable is dropped and the
+        last durable state reloaded, so memory never holds a half-made change.
+        """
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(data, fh, ensure_ascii=False, separators=(",", ":"))
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            result = change()
+        except Refused:  # refused before anything changed
             raise
-        dir_fd = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        except Exception:
+            await self._commit.abort()
+            raise
+        await self._commit.durable()
+        return result
+
+    async def flush(self) -> None:
+        """Wait until every change so far is durable."""
+        await self._commit.durable()
+
+    @property
+    def batches(self) -> int:
+        """How many group commits have been written (for benchmarks)."""
+        return self._commit.batches
+
+    async def drain(self) -> None:
+        """Wait for the write in flight (every acknowledged change is already durable)."""
+        await self._commit.close()
 
     def close(self) -> None:
-        pass
+        """Release the data folder."""
+        self.folder.close()
 
+    # --- people ---------------------------------------------------------------------
 
-class TinyProfileStore:
-    """Profiles in a TinyDB file in the data folder."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self._db = TinyDB(data_dir / "profiles.json", storage=AtomicJSONStorage)
-        self._lock = asyncio.Lock()
-
-    async def get(self, user_key: str) -> Profile:
-        doc = self._db.get(Query().user_key == user_key)
-        if not isinstance(doc, dict):
+    def profile(self, user_key: str) -> Profile:
+        """The person's profile, synchronously (fresh if new)."""
+        doc_id = self._people_ids.get(user_key)
+        if doc_id is None:
             return Profile(user_key)
         fields = set(Profile.__dataclass_fields__)
-        return Profile(**{k: v for k, v in doc.items() if k in fields})
+        return Profile(**{k: v for k, v in self.people.records[doc_id].items() if k in fields})
+
+    def put_profile(self, profile: Profile) -> None:
+        """Change a profile; call inside transact."""
+        doc_id = self._people_ids.get(profile.user_key)
+        if doc_id is None:
+            doc_id = self._people_ids[profile.user_key] = self.people.next_id()
+        self.people.put(doc_id, asdict(profile))
+
+    async def get(self, user_key: str) -> Profile:
+        """The person's profile (a fresh one if they are new)."""
+        return self.profile(user_key)
 
     async def save(self, profile: Profile) -> None:
-        async with self._lock:
-            self._db.upsert(asdict(profile), Query().user_key == profile.user_key)
+        """Store the profile durably."""
+        await self.transact(lambda: self.put_profile(profile))
 
-    def close(self) -> None:
-        """Release the file."""
-        self._db.close()
+    # --- signups --------------------------------------------------------------------
+
+    def book(self, event_id: str) -> EventBook:
+        """The signups of an event (read freely; change only inside transact)."""
+        book = self.books.get(event_id)
+        if book is None:
+            folder = self.folder.path / "signups" / event_id
+            book = self.books[event_id] = EventBook(event_id, EventBook.new_table(event_id, folder))
+        return book
+
+    def signups_of(self, user_key: str) -> list[Signup]:
+        """The person's active signups, all events."""
+        found = (book.active(user_key) for book in self.books.values())
+        return [s for s in found if s is not None]
+
+    # --- outbox ---------------------------------------------------------------------
+
+    def enqueue(self, user_key: str, text: str, now: dt.datetime, choices: tuple[tuple[str, str], ...] = (),
+                kind: str = "") -> Notification:
+        """Queue a message for the person; call inside transact (with the change it tells about)."""
+        note = Notification(seq=self.outbox.next_id(), user_key=user_key, text=text, choices=choices, kind=kind,
+                            created_at=now.astimezone(dt.timezone.utc).isoformat(timespec="seconds"))
+        self.outbox.put(note.seq, _record(note))
+        return note
+
+    def pending(self) -> list[Notification]:
+        """Queued messages not yet delivered, oldest first."""
+        return [_notification(r) for _, r in sorted(self.outbox.records.items()) if r["status"] == "pending"]
+
+    def put_notification(self, note: Notification) -> None:
+        """Record a delivery outcome; call inside transact."""
+        self.outbox.put(note.seq, _record(note))
+
+    # --- forgetting -----------------------------------------------------------------
+
+    def forget(self, user_key: str) -> dict[str, Any]:
+        """Delete everything stored about the person; call inside transact. Returns what was deleted."""
+        signups: list[Signup] = []
+        for book in self.books.values():
+            signups += book.remove_user(user_key)
+        messages = [seq for seq, r in self.outbox.records.items() if r["user_key"] == user_key]
+        for seq in messages:
+            self.outbox.delete(seq)
+        doc_id = self._people_ids.pop(user_key, None)
+        if doc_id is not None:
+            self.people.delete(doc_id)
+        return {"profile": doc_id is not None, "signups": signups, "messages": len(messages)}
+
+
+def _record(note: Notification) -> dict[str, Any]:
+    record = asdict(note)
+    record["choices"] = [list(c) for c in note.choices]
+    return record
+
+
+def _notification(record: dict[str, Any]) -> Notification:
+    return Notification(**{**record, "choices": tuple(tuple(c) for c in record.get("choices", ()))})

@@ -16,6 +16,7 @@ from typing import Any, Iterable
 from rapidfuzz import fuzz, process
 
 from faq.normalize import LANGUAGES, normalize
+from faq.signup_content import SignupSettings, parse_signup
 from faq.yamlsafe import DEFAULT_MAX_BYTES, LineDict, LineList, Problem, YamlError, load_file
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -61,6 +62,7 @@ class Event(Located):
     description: dict[str, str] = field(default_factory=dict)
     contact: Contact | None = None
     links: tuple[str, ...] = ()
+    signup: SignupSettings | None = None  # None: no signups through the bot
 
 
 @dataclass(frozen=True)
@@ -195,7 +197,7 @@ class _Checker:
 
 
 _EVENT_KEYS = ("id", "names", "default_language", "aliases", "start", "end", "when", "timezone",
-               "place", "description", "contact", "links")
+               "place", "description", "contact", "links", "signup")
 _CONTACT_KEYS = ("name", "organisation", "email", "phone")
 _ENTRY_KEYS = ("id", "event", "tags")
 _TEXT_KEYS = ("question", "phrasings", "answer")
@@ -231,6 +233,7 @@ def _parse_event(c: _Checker, data: LineDict) -> Event | None:
     aliases, links = c.text_list(data, "aliases", what), c.text_list(data, "links", what)
     when, place = c.per_language(data, "when", what), c.per_language(data, "place", what)
     description = c.per_language(data, "description", what)
+    signup = parse_signup(c, data, what, timezone)
     if not event_id or not names or not timezone:
         return None
     return Event(
@@ -238,7 +241,7 @@ def _parse_event(c: _Checker, data: LineDict) -> Event | None:
         start=start if isinstance(start, dt.date) else None,
         end=end if isinstance(end, dt.date) else None,
         when=when, place=place, description=description, contact=contact,
-        links=links, file=c.file, line=data.line,
+        links=links, signup=signup, file=c.file, line=data.line,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 from typing import Callable, Iterator
@@ -25,21 +26,26 @@ def knowledge() -> Knowledge:
 class Conversation:
     """One person chatting through the console adapter: say() returns what the bot printed."""
 
-    def __init__(self, data_dir: Path, language_hint: str | None = None) -> None:
+    def __init__(self, data_dir: Path, language_hint: str | None = None, user: str = "local",
+                 config: Config | None = None, clock: Callable[[], dt.datetime] | None = None) -> None:
         self.data_dir = data_dir
         self.language_hint = language_hint
+        self.user = user
+        self.config = (config or Config()).model_copy(update={"data_dir": data_dir})
+        self.clock = clock
         self.transcript: list[tuple[str, str]] = []
 
     async def say(self, *lines: str) -> str:
-        """Send lines as one session of the console chat; returns the printed output."""
-        bot, profiles = build_bot(Config(data_dir=self.data_dir))
+        """Send lines as one session of the console chat (a fresh bot: a restart); returns the output."""
+        bot, store = build_bot(self.config, self.clock)
         out = io.StringIO()
         adapter = ConsoleAdapter(bot, io.StringIO("\n".join(lines) + "\n"), out, interactive=False,
-                                 files_dir=self.data_dir / "files", language_hint=self.language_hint)
+                                 files_dir=self.data_dir / "files" / self.user, language_hint=self.language_hint,
+                                 user_id=self.user)
         try:
             await adapter.run()
         finally:
-            profiles.close()
+            store.close()
         self.transcript.append(("\n".join(lines), out.getvalue()))
         return out.getvalue()
 
@@ -48,7 +54,8 @@ class Conversation:
 def conversation(tmp_path: Path) -> Iterator[Callable[..., Conversation]]:
     """A factory for conversations sharing one data folder (so restarts can be tested)."""
 
-    def make(language_hint: str | None = None) -> Conversation:
-        return Conversation(tmp_path / "data", language_hint)
+    def make(language_hint: str | None = None, user: str = "local", config: Config | None = None,
+             clock: Callable[[], dt.datetime] | None = None) -> Conversation:
+        return Conversation(tmp_path / "data", language_hint, user, config, clock)
 
     yield make

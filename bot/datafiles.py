@@ -1,0 +1,302 @@
+"""The data folder on disk: TinyDB files written atomically, in small shards, by group commit.
+
+Plain TinyDB rewrites its whole file on every insert, in place. Here every table is
+split into shards of a few hundred records (so the file rewritten on a write stays
+small), the records live in memory, and changed shards are written together:
+
+1. all changed shards of a batch go into one journal file (temporary file, fsync,
+   rename: it exists whole or not at all),
+2. each shard file is replaced atomically (temporary file, fsync, rename, then the
+   folder is fsynced),
+3. the journal is removed.
+
+A crash before (1) completes loses only unacknowledged changes; after it, start-up
+replays the journal, so a batch that touches several files (a promotion and the
+message telling the person) lands completely or not at all. Every shard file is a
+normal TinyDB JSON file ({table: {doc_id: record}}), readable with TinyDB.
+
+One process owns a data folder (a lock file); readers such as `eventbot signups
+export` open it read-only without the lock, which is safe because files are only
+ever replaced whole.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from filelock import FileLock, Timeout
+from tinydb import TinyDB
+from tinydb.storages import Storage
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+JOURNAL = "journal.json"
+
+
+class StorageError(Exception):
+    """The data folder cannot be used (locked, newer schema, unreadable) or a write failed."""
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, text: str, sync_dir: bool = True) -> None:
+    """Replace path with text: temporary file, flush, fsync, rename (old or new, never half)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    if sync_dir:
+        _fsync_dir(path.parent)
+
+
+class AtomicJSONStorage(Storage):
+    """TinyDB storage that replaces its file atomically instead of truncating it in place."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+
+    def read(self) -> dict[str, Any] | None:
+        try:
+            with open(self.path, encoding="utf-8") as fh:
+                return json.load(fh)
+        except FileNotFoundError:
+            return None
+
+    def write(self, data: dict[str, Any]) -> None:
+        write_atomic(self.path, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+
+    def close(self) -> None:
+        pass
+
+
+class ShardedTable:
+    """One table's records in memory, keyed by an int document id, persisted in shard files.
+
+    `shard_of(doc_id)` names the shard file (relative to the table folder) a record
+    lives in. Callers change records through put/delete only, which mark the shard
+    as changed for the next commit.
+    """
+
+    def __init__(self, name: str, folder: Path, shard_of: Callable[[int], str]) -> None:
+        self.name = name
+        self.folder = folder
+        self.shard_of = shard_of
+        self.records: dict[int, dict[str, Any]] = {}
+        self._shards: dict[str, set[int]] = {}
+        self.dirty: set[str] = set()
+
+    def load(self) -> None:
+        """Read every shard file with TinyDB."""
+        self.records.clear()
+        self._shards.clear()
+        self.dirty.clear()
+        if not self.folder.is_dir():
+            return
+        for path in sorted(self.folder.glob("*.json")):
+            with TinyDB(path, storage=AtomicJSONStorage) as db:
+                for doc in db.table(self.name).all():
+                    self.records[doc.doc_id] = dict(doc)
+                    self._shards.setdefault(path.stem, set()).add(doc.doc_id)
+
+    def get(self, doc_id: int) -> dict[str, Any] | None:
+        """The record, or None."""
+        return self.records.get(doc_id)
+
+    def put(self, doc_id: int, record: dict[str, Any]) -> None:
+        """Insert or replace a record."""
+        shard = self.shard_of(doc_id)
+        self.records[doc_id] = record
+        self._shards.setdefault(shard, set()).add(doc_id)
+        self.dirty.add(shard)
+
+    def delete(self, doc_id: int) -> None:
+        """Remove a record (no error if absent)."""
+        if self.records.pop(doc_id, None) is not None:
+            shard = self.shard_of(doc_id)
+            self._shards.get(shard, set()).discard(doc_id)
+            self.dirty.add(shard)
+
+    def next_id(self) -> int:
+        """A document id not used yet (one more than the largest)."""
+        return max(self.records, default=0) + 1
+
+    def take_changes(self) -> list[tuple[Path, str]]:
+        """The changed shards as (file, TinyDB JSON text); clears the changed set."""
+        out = []
+        for shard in sorted(self.dirty):
+            ids = sorted(self._shards.get(shard, ()))
+            data = {self.name: {str(i): self.records[i] for i in ids}}
+            out.append((self.folder / f"{shard}.json", json.dumps(data, ensure_ascii=False, separators=(",", ":"))))
+        self.dirty.clear()
+        return out
+
+
+class DataFolder:
+    """The bot's data folder: one owner process (lock file), a schema version, a journal."""
+
+    def __init__(self, path: Path, readonly: bool = False) -> None:
+        self.path = path
+        self.readonly = readonly
+        self._lock: FileLock | None = None
+        if not readonly:
+            path.mkdir(parents=True, exist_ok=True)
+            self._lock = FileLock(str(path / ".lock"))
+            try:
+                self._lock.acquire(timeout=0)
+            except Timeout:
+                raise StorageError(
+                    f"another eventbot process is using the data folder {path}; stop it first "
+                    "(or give this one its own data_dir)") from None
+        try:
+            self._check_schema()
+            if not readonly:
+                self.replay_journal()
+        except BaseException:
+            self.close()
+            raise
+
+    def _check_schema(self) -> None:
+        meta_path = self.path / "meta.json"
+        try:
+            meta = json.loads(meta_path.read_text("utf-8"))
+            version = int(meta["schema"])
+        except FileNotFoundError:
+            if not self.readonly:
+                write_atomic(meta_path, json.dumps({"schema": SCHEMA_VERSION}))
+            return
+        except (ValueError, KeyError, TypeError):
+            raise StorageError(f"{meta_path} is damaged: cannot tell the data's schema version") from None
+        if version > SCHEMA_VERSION:
+            raise StorageError(f"the data folder {self.path} was written by a newer eventbot (schema {version}); "
+                               f"this version reads schema {SCHEMA_VERSION} and will not touch it")
+
+    def replay_journal(self) -> None:
+        """Finish a batch that was journalled but perhaps not fully written before a crash."""
+        journal = self.path / JOURNAL
+        try:
+            batch = json.loads(journal.read_text("utf-8"))
+        except FileNotFoundError:
+            return
+        except ValueError:  # cannot happen with atomic journal writes; refuse to guess
+            raise StorageError(f"{journal} is damaged; move it away to start without it") from None
+        log.warning("finishing %d file writes interrupted by a crash", len(batch))
+        self._apply(batch.items())
+        journal.unlink()
+
+    def _apply(self, files: Iterable[tuple[str, str]]) -> None:
+        folders = set()
+        for rel, text in files:
+            target = self.path / rel
+            write_atomic(target, text, sync_dir=False)
+            folders.add(target.parent)
+        for folder in folders:
+            _fsync_dir(folder)
+
+    def write_batch(self, files: list[tuple[Path, str]]) -> None:
+        """Write changed shard files so that all of them land, or (after replay) none."""
+        if self.readonly:
+            raise StorageError("the data folder was opened read-only")
+        if not files:
+            return
+        rel = [(str(path.relative_to(self.path)), text) for path, text in files]
+        if len(rel) == 1:
+            self._apply(rel)
+            return
+        write_atomic(self.path / JOURNAL, json.dumps(dict(rel), ensure_ascii=False, separators=(",", ":")))
+        self._apply(rel)
+        (self.path / JOURNAL).unlink()
+
+    def close(self) -> None:
+        """Release the lock."""
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+
+class GroupCommit:
+    """Makes in-memory changes durable in batches: many waiting callers, one file write.
+
+    A caller changes records synchronously (nothing else runs in between on the event
+    loop), then awaits `durable()`; the writer task serialises every changed shard at
+    once, writes them in a worker thread, and wakes all callers of that batch. If a
+    write fails, every waiting caller gets StorageError and `on_failure` reloads the
+    last durable state, so memory never claims what the disk does not have.
+    """
+
+    def __init__(self, tables: Callable[[], Iterable[ShardedTable]], folder: DataFolder,
+                 on_failure: Callable[[], None]) -> None:
+        self._tables = tables
+        self._folder = folder
+        self._on_failure = on_failure
+        self._waiting: list[asyncio.Future[None]] = []
+        self._task: asyncio.Task[None] | None = None
+        self._aborting = False
+        self.batches = 0
+
+    async def durable(self) -> None:
+        """Return once every change made so far is on disk."""
+        future = asyncio.get_running_loop().create_future()
+        self._waiting.append(future)
+        if not self._aborting and (self._task is None or self._task.done()):
+            self._task = asyncio.create_task(self._run(), name="eventbot-group-commit")
+        await future
+
+    async def abort(self) -> None:
+        """A change failed half-way: let the write in flight land, then drop everything not yet durable."""
+        self._aborting = True
+        try:
+            if self._task is not None:
+                await asyncio.gather(self._task, return_exceptions=True)
+            self._flush_failure(StorageError("a change could not be completed"))
+        finally:
+            self._aborting = False
+
+    def _flush_failure(self, exc: Exception) -> None:
+        waiting, self._waiting = self._waiting, []
+        for table in self._tables():
+            table.dirty.clear()
+        self._on_failure()
+        for future in waiting:
+            if not future.done():
+                future.set_exception(exc)
+
+    async def _run(self) -> None:
+        while self._waiting and not self._aborting:
+            waiting, self._waiting = self._waiting, []
+            files = [change for table in self._tables() for change in table.take_changes()]
+            try:
+                await asyncio.to_thread(self._folder.write_batch, files)
+            except Exception as exc:
+                log.error("writing %d data files failed (%s); reloading the last durable state", len(files), exc)
+                self._waiting = waiting + self._waiting
+                self._flush_failure(StorageError("the data could not be saved"))
+                continue
+            self.batches += 1
+            for future in waiting:
+                if not future.done():
+                    future.set_result(None)
+
+    async def close(self) -> None:
+        """Wait for the batch in flight."""
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)

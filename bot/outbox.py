@@ -1,0 +1,114 @@
+"""Delivery of queued messages (promotions, offers): at least once, in order, never lost.
+
+A message is recorded as sent only after the platform accepted it. If the bot dies
+between the two, the message is sent again after the restart: a duplicate "you are
+confirmed" is better than a person who never learns they got a place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from dataclasses import replace
+from typing import Awaitable, Callable, Mapping
+
+from bot.messages import Choice, DeliveryError, Messenger, NotConnected, Reply, Unreachable
+from bot.storage import Notification, TinyStore
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+INTERVAL = 30.0  # seconds between passes when nothing wakes the worker
+
+
+def _backoff(attempts: int) -> float:
+    return min(3600.0, 5.0 * 2 ** (attempts - 1))
+
+
+class Deliverer:
+    """Sends pending notifications through the attached messengers, then records the outcome."""
+
+    def __init__(self, store: TinyStore, messengers: Mapping[str, Messenger], clock: Callable[[], dt.datetime],
+                 tick: Callable[[], Awaitable[None]]) -> None:
+        self.store = store
+        self.messengers = messengers
+        self.clock = clock
+        self.tick = tick
+        self.wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def deliver_due(self) -> int:
+        """One pass over the queue; returns how many messages were delivered."""
+        delivered = 0
+        for note in self.store.pending():
+            now = self.clock()
+            if note.next_attempt and dt.datetime.fromisoformat(note.next_attempt) > now:
+                continue
+            messenger = self.messengers.get(note.platform)
+            if messenger is None:
+                continue
+            outcome = await self._send(messenger, note, now)
+            if outcome is not None:
+                await self.store.transact(lambda o=outcome: self._record(o))
+                delivered += outcome.status == "sent"
+        return delivered
+
+    async def _send(self, messenger: Messenger, note: Notification, now: dt.datetime) -> Notification | None:
+        stamp = now.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+        reply = Reply(note.text, tuple(Choice(label, payload) for label, payload in note.choices))
+        try:
+            await messenger.notify(note.user_id, reply)
+        except NotConnected:
+            return None
+        except Unreachable:
+            log.info("a queued %s message cannot reach its recipient; marked unreachable", note.platform)
+            return replace(note, status="unreachable", attempts=note.attempts + 1)
+        except DeliveryError as exc:
+            return self._retry_later(note, now, exc.retry_after)
+        except Exception:
+            log.exception("sending a queued %s message failed", note.platform)
+            return self._retry_later(note, now, None)
+        return replace(note, status="sent", attempts=note.attempts + 1, sent_at=stamp)
+
+    def _retry_later(self, note: Notification, now: dt.datetime, retry_after: float | None) -> Notification:
+        attempts = note.attempts + 1
+        if attempts >= MAX_ATTEMPTS:
+            log.warning("giving up on a queued %s message after %d attempts", note.platform, attempts)
+            return replace(note, status="failed", attempts=attempts)
+        delay = max(retry_after or 0.0, _backoff(attempts))
+        return replace(note, attempts=attempts, next_attempt=(now + dt.timedelta(seconds=delay)).isoformat())
+
+    def _record(self, note: Notification) -> None:
+        if self.store.outbox.get(note.seq) is None:  # the person was forgotten meanwhile
+            return
+        self.store.put_notification(note)
+        if note.status == "unreachable":
+            profile = self.store.profile(note.user_key)
+            self.store.put_profile(profile.with_(unreachable=True))
+
+    async def run(self) -> None:
+        """Deliver whenever woken (new messages queued) and every INTERVAL seconds."""
+        while True:
+            try:
+                await asyncio.wait_for(self.wake.wait(), timeout=INTERVAL)
+            except asyncio.TimeoutError:
+                pass
+            self.wake.clear()
+            try:
+                await self.tick()
+                await self.deliver_due()
+            except Exception:
+                log.exception("the delivery worker hit an error; it keeps running")
+
+    def start(self) -> None:
+        """Run in the background."""
+        if self._task is None:
+            self._task = asyncio.create_task(self.run(), name="eventbot-outbox")
+
+    async def stop(self) -> None:
+        """Stop the background worker."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
