@@ -1,0 +1,423 @@
+"""The Slack adapter: Slack events, the slash command and button presses in, the core's replies out.
+
+Built on slack-bolt's AsyncApp. Socket Mode (default) or HTTP mode with signed requests;
+both run in the event loop of `eventbot run`, beside the other adapters. Rendering lives
+in adapters/slack_render.py; this file only translates and delivers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Awaitable, Iterable, Literal, Mapping
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters import slack_render as render
+from bot.config import Config, ConfigError
+from bot.core import Bot
+from bot.messages import Attachment, DeliveryError, Incoming, Reply, Unreachable
+
+log = logging.getLogger(__name__)
+
+# Errors that retrying will not fix: the person is gone, or the bot cannot post in the channel.
+PERMANENT_ERRORS = frozenset({
+    "user_not_found", "users_not_found", "account_inactive", "user_disabled", "cannot_dm_bot",
+    "user_is_bot", "channel_not_found", "not_in_channel", "is_archived", "messages_tab_disabled",
+})
+SEEN_EVENTS = 10_000  # event ids remembered in memory to drop Slack's retries of handled events
+STALE = "/stale"
+_REDACTED_LOGGERS = ("slack_sdk", "slack_bolt", "aiohttp", "eventbot", __name__)
+
+
+class RedactSecrets(logging.Filter):
+    """Replaces secrets in log records (message, arguments and traceback) with "[redacted]"."""
+
+    def __init__(self, secrets: Iterable[str | None]) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if s]
+
+    def _redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record without the secrets; never drops a record."""
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: leave it to the logging machinery
+            return True
+        if any(secret in message for secret in self.secrets):
+            record.msg, record.args = self._redact(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self._redact(record.exc_text)
+        return True
+
+
+@dataclass(frozen=True)
+class _Where:
+    """Where the replies to one message go: a channel (and thread), or an ephemeral response URL."""
+
+    channel: str
+    thread_ts: str | None = None
+    respond: AsyncRespond | None = None
+
+
+class SlackAdapter:
+    """Connects the core to one Slack workspace (Messenger and Adapter of bot.messages)."""
+
+    platform = "slack"
+
+    def __init__(self, bot: Bot, *, bot_token: str, app_token: str | None = None,
+                 signing_secret: str | None = None, mode: Literal["socket", "http"] = "socket",
+                 base_url: str | None = None, listen: str = "127.0.0.1", port: int = 3000,
+                 path: str = "/slack/events", slash_command: str = "/eventbot",
+                 rate_limit_retries: int = 3, stop_timeout: float = 10.0) -> None:
+        if mode == "socket" and not app_token:
+            raise ValueError("Slack Socket Mode needs the app-level token")
+        if mode == "http" and not signing_secret:
+            raise ValueError("Slack HTTP mode needs the signing secret")
+        self.bot = bot
+        self.mode = mode
+        self.listen, self.port, self.path = listen, port, path
+        self.slash_command = slash_command
+        self.stop_timeout = stop_timeout
+        self._app_token = app_token
+        self._redact = RedactSecrets([bot_token, app_token, signing_secret])
+        self._redacted: list[logging.Logger] = []
+        self.client = AsyncWebClient(token=bot_token, base_url=base_url or AsyncWebClient.BASE_URL, retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
+        ])
+        # signing_secret="" in Socket Mode keeps bolt from reading SLACK_SIGNING_SECRET itself
+        self.app = AsyncApp(name="eventbot", client=self.client, signing_secret=signing_secret or "",
+                            logger=logging.getLogger("slack_bolt.AsyncApp"))
+        self.app.event("message")(self._on_message)
+        self.app.event("app_mention")(self._on_mention)
+        self.app.event("app_home_opened")(self._on_home_opened)
+        self.app.command(slash_command)(self._on_command)
+        self.app.action(re.compile(f"^{render.ACTION_PREFIX}"))(self._on_choice)
+        self.bot_user_id: str | None = None
+        self.bot_id: str | None = None
+        self._socket: AsyncSocketModeHandler | None = None
+        self._runner: web.AppRunner | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._people: dict[str, tuple[str, str | None]] = {}  # user id -> (name, locale)
+        self._lookups: dict[str, asyncio.Future[tuple[str, str | None]]] = {}
+        self._turns: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._dm_channels: dict[str, str] = {}  # user id -> their DM channel with the bot
+        self._dm_users: dict[str, str] = {}  # DM channel -> user id
+
+    @classmethod
+    def from_config(cls, bot: Bot, config: Config, environ: Mapping[str, str]) -> SlackAdapter | None:
+        """The adapter for config.slack, or None when Slack is disabled or the bot token is not set."""
+        slack = config.slack
+        token = environ.get(slack.bot_token_env)
+        if not slack.enabled or not token:
+            return None
+        needed = slack.app_token_env if slack.mode == "socket" else slack.signing_secret_env
+        if not environ.get(needed):
+            raise ConfigError(f"slack.mode is {slack.mode}: set the environment variable {needed} "
+                              f"(or unset {slack.bot_token_env} to run without Slack)")
+        return cls(bot, bot_token=token, mode=slack.mode, base_url=slack.base_url,
+                   app_token=environ.get(slack.app_token_env) if slack.mode == "socket" else None,
+                   signing_secret=environ.get(slack.signing_secret_env) if slack.mode == "http" else None,
+                   listen=slack.http.listen, port=slack.http.port, path=slack.http.path,
+                   slash_command=slack.slash_command)
+
+    # --- lifecycle ------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Check the token, then connect by Socket Mode or listen for HTTP requests; returns once running."""
+        self._redact_logs()
+        try:
+            auth = await self.client.auth_test()
+        except SlackApiError as exc:
+            raise RuntimeError(f"Slack refused the bot token: {exc.response.get('error')}") from None
+        self.bot_user_id, self.bot_id = auth.get("user_id"), auth.get("bot_id")
+        if self.mode == "socket":
+            self._socket = AsyncSocketModeHandler(self.app, app_token=self._app_token, web_client=self.client)
+            try:
+                self._socket.client.wss_uri = await self._socket.client.issue_new_wss_url()
+            except SlackApiError as exc:
+                await self._socket.close_async()
+                raise RuntimeError(f"Slack refused the app-level token: {exc.response.get('error')}") from None
+            await self._socket.connect_async()
+        else:
+            server = web.Application()
+            server.router.add_post(self.path, self._on_http)
+            self._runner = web.AppRunner(server, shutdown_timeout=self.stop_timeout)
+            await self._runner.setup()
+            await web.TCPSite(self._runner, self.listen, self.port).start()
+            log.info("listening for Slack on %s:%s%s", self.listen, self.http_port, self.path)
+
+    @property
+    def http_port(self) -> int | None:
+        """The port the HTTP server listens on (useful when it was started on port 0)."""
+        if self._runner is None or not self._runner.addresses:
+            return None
+        return self._runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        """Stop receiving, finish the replies in flight (cancelled after stop_timeout), disconnect."""
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self._tasks:
+            _, pending = await asyncio.wait(set(self._tasks), timeout=self.stop_timeout)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        await asyncio.sleep(0)  # let the socket client's cancelled tasks finish
+        for logger in self._redacted:
+            logger.removeFilter(self._redact)
+        self._redacted = []
+
+    def _redact_logs(self) -> None:
+        logging.getLogger("eventbot")  # bolt's per-request logger, named after the app
+        for name, logger in list(logging.root.manager.loggerDict.items()):
+            if isinstance(logger, logging.Logger) and name.startswith(_REDACTED_LOGGERS):
+                logger.addFilter(self._redact)
+                self._redacted.append(logger)
+
+    async def _on_http(self, request: web.Request) -> web.StreamResponse:
+        return await to_aiohttp_response(await self.app.async_dispatch(await to_bolt_request(request)))
+
+    def _spawn(self, work: Awaitable[None]) -> None:
+        """Run work after the acknowledgement, tracked so stop() can finish it."""
+
+        async def guarded() -> None:
+            try:
+                await work
+            except Exception:
+                log.exception("failed to handle a Slack request")
+
+        task = asyncio.get_running_loop().create_task(guarded())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _first_time(self, body: Mapping[str, Any]) -> bool:
+        """False for an event id already handled (Slack's retry); bounded memory, in this process only."""
+        event_id = body.get("event_id")
+        if not event_id:
+            return True
+        if event_id in self._seen:
+            log.info("ignoring Slack's retry of event %s", event_id)
+            return False
+        self._seen[event_id] = None
+        if len(self._seen) > SEEN_EVENTS:
+            self._seen.popitem(last=False)
+        return True
+
+    def _from_a_bot(self, event: Mapping[str, Any]) -> bool:
+        return bool(event.get("bot_id") or event.get("subtype") == "bot_message"
+                    or (self.bot_user_id and event.get("user") == self.bot_user_id))
+
+    # --- incoming: bolt listeners acknowledge at once and leave the work to a task ----
+
+    async def _on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        if event.get("channel_type") != "im" or event.get("subtype") or self._from_a_bot(event):
+            return  # edits, deletions, joins and bots' messages (including our own)
+        if self._first_time(body):
+            self._spawn(self._converse(event, event.get("thread_ts"), direct=True))
+
+    async def _on_mention(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        if self._from_a_bot(event) or str(event.get("channel", "")).startswith("D"):
+            return  # a direct message arrives as message.im as well
+        if self._first_time(body):
+            self._spawn(self._converse(event, event.get("thread_ts") or event.get("ts"), direct=False))
+
+    async def _on_home_opened(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        if event.get("tab", "home") == "home" and self._first_time(body):
+            self._spawn(self._publish_home(event["user"]))
+
+    async def _on_command(self, ack: Any, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        self._spawn(self._command(body, respond))
+
+    async def _on_choice(self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        self._spawn(self._choice(body, action, respond))
+
+    async def _converse(self, event: Mapping[str, Any], thread_ts: str | None, direct: bool) -> None:
+        user, channel = event["user"], event["channel"]
+        if direct:
+            self._dm_channels[user], self._dm_users[channel] = channel, user
+        name, locale = await self._person(user)
+        text = render.plain_text(event.get("text") or "", self.bot_user_id)
+        incoming = Incoming(self.platform, user, channel, text=text, user_name=name,
+                            language_hint=locale, direct=direct)
+        await self._answer(incoming, _Where(channel, thread_ts))
+
+    async def _command(self, body: Mapping[str, Any], respond: AsyncRespond) -> None:
+        user, channel = body["user_id"], body["channel_id"]
+        name, locale = await self._person(user)
+        incoming = Incoming(self.platform, user, channel, text=self._command_text(body.get("text") or ""),
+                            user_name=name or body.get("user_name", ""), language_hint=locale,
+                            direct=channel.startswith("D"))
+        await self._answer(incoming, _Where(channel, respond=respond))
+
+    def _command_text(self, text: str) -> str:
+        """`/eventbot topics ewrc` is the command /topics; `/eventbot <question>` is the question."""
+        text = render.plain_text(text, self.bot_user_id)
+        if not text:
+            return "/start"
+        word = text.split(maxsplit=1)[0].lower()
+        return "/" + text if word in {c.name for c in self.bot.commands()} else text
+
+    async def _choice(self, body: Mapping[str, Any], action: Mapping[str, Any], respond: AsyncRespond) -> None:
+        user = body["user"]["id"]
+        container = body.get("container") or {}
+        channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
+        if channel is None:  # a button in the App Home: answer in the person's DM
+            channel = await self._dm(user)
+            where = _Where(channel)
+        elif container.get("is_ephemeral"):
+            where = _Where(channel, respond=respond)
+        else:
+            where = _Where(channel, (body.get("message") or {}).get("thread_ts"))
+        name, locale = await self._person(user)
+        incoming = Incoming(self.platform, user, channel, payload=action.get("value") or STALE, user_name=name,
+                            language_hint=locale, direct=channel.startswith("D"))
+        await self._answer(incoming, where)
+
+    async def _publish_home(self, user: str) -> None:
+        _, locale = await self._person(user)
+        reply = await self.bot.home(self.platform, user, locale)
+        try:
+            await self.client.views_publish(user_id=user, view=render.home_view(reply))
+        except SlackClientError as exc:
+            log.warning("could not publish a Slack App Home: %s", self._describe(exc))
+
+    async def _person(self, user: str) -> tuple[str, str | None]:
+        """The person's display name and locale, from users.info once per user (also when asked at once)."""
+        if user in self._people:
+            return self._people[user]
+        lookup = self._lookups.get(user)
+        if lookup is None:
+            lookup = self._lookups[user] = asyncio.ensure_future(self._look_up(user))
+            lookup.add_done_callback(lambda _: self._lookups.pop(user, None))
+        return await asyncio.shield(lookup)
+
+    async def _look_up(self, user: str) -> tuple[str, str | None]:
+        try:
+            info = (await self.client.users_info(user=user, include_locale=True))["user"]
+        except (SlackClientError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            log.info("no Slack profile for a user: %s", self._describe(exc))
+            return "", None
+        profile = info.get("profile") or {}
+        name = profile.get("display_name") or info.get("real_name") or info.get("name") or ""
+        self._people[user] = (name, info.get("locale"))
+        return self._people[user]
+
+    # --- outgoing ---------------------------------------------------------------------
+
+    async def _answer(self, incoming: Incoming, where: _Where) -> None:
+        """Let the core answer and deliver its replies; one person's messages are handled in order."""
+        lock = self._turns.get(incoming.user_id)
+        if lock is None:
+            lock = self._turns[incoming.user_id] = asyncio.Lock()
+        async with lock:
+            await self._answer_now(incoming, where)
+
+    async def _answer_now(self, incoming: Incoming, where: _Where) -> None:
+        for reply in await self.bot.handle(incoming):
+            try:
+                if reply.chat_id and reply.chat_id != where.channel:
+                    await self.send(reply.chat_id, reply)
+                elif reply.private and not incoming.direct:
+                    await self.notify(incoming.user_id, reply)  # the form goes to the DM, nothing in the channel
+                elif where.respond is not None:
+                    await self._respond(where.respond, reply, incoming.user_id)
+                else:
+                    await self._post(where.channel, reply, where.thread_ts,
+                                     person=incoming.user_id if incoming.direct else None)
+            except DeliveryError as exc:
+                log.warning("a Slack reply was not delivered: %s", exc)
+
+    async def send(self, chat_id: str, reply: Reply) -> None:
+        """Post a reply to a channel or DM; raises Unreachable or DeliveryError when Slack refuses."""
+        await self._post(chat_id, reply, person=self._dm_users.get(chat_id))
+
+    async def notify(self, user_id: str, reply: Reply) -> None:
+        """Post a reply in the person's DM with the bot (opened with conversations.open once)."""
+        await self._post(await self._dm(user_id), reply, person=user_id)
+
+    async def _dm(self, user: str) -> str:
+        if user not in self._dm_channels:
+            try:
+                channel = (await self.client.conversations_open(users=user))["channel"]["id"]
+            except (SlackClientError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                raise await self._delivery_error(exc, user) from None
+            self._dm_channels[user], self._dm_users[channel] = channel, user
+        return self._dm_channels[user]
+
+    async def _post(self, channel: str, reply: Reply, thread_ts: str | None = None, person: str | None = None) -> None:
+        try:
+            for message in render.messages(reply):
+                await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, unfurl_links=False,
+                                                   unfurl_media=False, **message)
+            await self._upload(channel, reply.attachments, thread_ts)
+        except (SlackClientError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            raise await self._delivery_error(exc, person) from None
+
+    async def _upload(self, channel: str, attachments: tuple[Attachment, ...], thread_ts: str | None = None) -> None:
+        for attachment in attachments:
+            await self.client.files_upload_v2(channel=channel, thread_ts=thread_ts, file=attachment.content,
+                                              filename=attachment.filename, title=attachment.filename)
+
+    async def _respond(self, respond: AsyncRespond, reply: Reply, user: str) -> None:
+        """An ephemeral answer through the response URL; files go to the person's DM (ephemeral has none)."""
+        for message in render.messages(reply):
+            try:
+                response = await respond(response_type="ephemeral", replace_original=False, **message)
+            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                raise DeliveryError(f"Slack response URL failed: {type(exc).__name__}") from None
+            if response.status_code != 200:
+                raise DeliveryError(f"Slack response URL answered {response.status_code}")
+        if reply.attachments:
+            await self._post(await self._dm(user), Reply("", attachments=reply.attachments), person=user)
+
+    async def _delivery_error(self, exc: Exception, person: str | None) -> DeliveryError:
+        """The core's delivery error for a Slack failure; marks the person unreachable when they are gone."""
+        if isinstance(exc, SlackApiError):
+            error = str(exc.response.get("error", ""))
+            if error in PERMANENT_ERRORS:
+                if person:
+                    await self.bot.mark_unreachable(self.platform, person)
+                return Unreachable(f"Slack refused: {error}")
+            headers = {k.lower(): v for k, v in (exc.response.headers or {}).items()}
+            retry_after = headers.get("retry-after")
+            if isinstance(retry_after, list):
+                retry_after = retry_after[0] if retry_after else None
+            return DeliveryError(f"Slack refused: {error}",
+                                 retry_after=float(retry_after) if retry_after else None)
+        return DeliveryError(self._describe(exc))
+
+    @staticmethod
+    def _describe(exc: Exception) -> str:
+        if isinstance(exc, SlackApiError):
+            return f"{exc.response.get('error')}"
+        return type(exc).__name__

@@ -1,0 +1,237 @@
+"""A local stand-in for Slack: the Web API, the file upload URL, response URLs and a Socket Mode websocket.
+
+Runs on 127.0.0.1 on a free port inside the test's event loop (aiohttp), records every
+call, and answers like Slack does. `fail()` makes a method answer 429 + Retry-After or
+`{"ok": false, "error": ...}` a number of times. `push()` sends a Socket Mode envelope
+to the connected client and `ack()` waits for its acknowledgement.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable
+from urllib.parse import parse_qsl
+
+from aiohttp import WSMsgType, web
+
+BOT_USER_ID = "UBOT"
+BOT_ID = "BBOT"
+TEAM_ID = "T0001"
+
+
+@dataclass
+class Call:
+    """One request the mock received: the API method (or "upload", "response"), its arguments, the answer."""
+
+    method: str
+    args: dict[str, Any]
+    status: int = 200
+    ok: bool = True
+    token: str | None = None
+    data: bytes = b""
+
+
+@dataclass
+class _Failure:
+    status: int
+    error: str | None
+    retry_after: int
+    times: int
+
+
+@dataclass
+class SlackApiMock:
+    """The mock server. `users` maps user ids to locales for users.info."""
+
+    users: dict[str, str] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+    acks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    port: int = 0
+    _failures: dict[str, list[_Failure]] = field(default_factory=dict)
+    _ts: Any = field(default_factory=lambda: itertools.count(1))
+    _runner: web.AppRunner | None = None
+    _socket: web.WebSocketResponse | None = None
+
+    @property
+    def root(self) -> str:
+        """The server's address, e.g. http://127.0.0.1:51234."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        """The Web API address to give the client (config slack.base_url)."""
+        return f"{self.root}/api/"
+
+    async def start(self) -> None:
+        """Listen on a free port."""
+        app = web.Application()
+        app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_post("/response/{name}", self._response)
+        app.router.add_get("/link", self._websocket)
+        app.router.add_route("*", "/api/{method}", self._api)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        """Close the websocket and the server."""
+        if self._socket is not None:
+            await self._socket.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # --- test controls --------------------------------------------------------------
+
+    def fail(self, method: str, *, error: str | None = None, status: int | None = None,
+             retry_after: int = 0, times: int = 1) -> None:
+        """Make method fail `times` times: 429 + Retry-After when no error is given, else ok=false with error."""
+        status = status or (200 if error else 429)
+        self._failures.setdefault(method, []).append(_Failure(status, error, retry_after, times))
+
+    def calls_to(self, method: str, ok: bool = True) -> list[Call]:
+        """The calls to method (only those Slack accepted, unless ok=False)."""
+        return [c for c in self.calls if c.method == method and (c.ok or not ok)]
+
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0, ok: bool = True,
+                       where: Callable[[Call], bool] = lambda c: True) -> list[Call]:
+        """Poll until method was called `count` times (successfully, unless ok=False) matching `where`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [c for c in self.calls_to(method, ok) if where(c)]
+            if len(found) >= count or time.monotonic() > deadline:
+                assert len(found) >= count, f"{method}: {len(found)} of {count} calls; all calls: {self.methods()}"
+                return found
+            await asyncio.sleep(0.01)
+
+    def methods(self) -> list[str]:
+        """The methods called so far, in order."""
+        return [c.method for c in self.calls]
+
+    def response_url(self, name: str = "r1") -> str:
+        """A response_url for slash commands and interactive payloads, served by this mock."""
+        return f"{self.root}/response/{name}"
+
+    async def connected(self, timeout: float = 5.0) -> None:
+        """Wait until a Socket Mode client is connected."""
+        deadline = time.monotonic() + timeout
+        while self._socket is None or self._socket.closed:
+            assert time.monotonic() < deadline, "no Socket Mode client connected"
+            await asyncio.sleep(0.01)
+
+    async def push(self, envelope_type: str, payload: dict[str, Any], retry_attempt: int | None = None) -> str:
+        """Send a Socket Mode envelope to the connected client; returns its envelope id."""
+        await self.connected()
+        envelope_id = str(uuid.uuid4())
+        envelope: dict[str, Any] = {"envelope_id": envelope_id, "type": envelope_type, "payload": payload,
+                                    "accepts_response_payload": envelope_type != "events_api"}
+        if retry_attempt is not None:
+            envelope.update(retry_attempt=retry_attempt, retry_reason="timeout")
+        assert self._socket is not None
+        await self._socket.send_str(json.dumps(envelope))
+        return envelope_id
+
+    async def ack(self, envelope_id: str, timeout: float = 5.0) -> dict[str, Any]:
+        """Wait for the client's acknowledgement of an envelope; returns what it sent."""
+        deadline = time.monotonic() + timeout
+        while envelope_id not in self.acks:
+            assert time.monotonic() < deadline, f"envelope {envelope_id} not acknowledged"
+            await asyncio.sleep(0.01)
+        return self.acks[envelope_id]
+
+    # --- the server -----------------------------------------------------------------
+
+    async def _args(self, request: web.Request) -> dict[str, Any]:
+        args: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            args.update(await request.json())
+        elif request.can_read_body:
+            args.update(dict(parse_qsl((await request.read()).decode("utf-8"))))
+        for key, value in args.items():
+            if isinstance(value, str) and value[:1] in "[{":
+                try:
+                    args[key] = json.loads(value)
+                except ValueError:
+                    pass
+        return args
+
+    def _injected(self, method: str) -> _Failure | None:
+        failures = self._failures.get(method) or []
+        if not failures:
+            return None
+        failure = failures[0]
+        failure.times -= 1
+        if failure.times <= 0:
+            failures.pop(0)
+        return failure
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        auth = request.headers.get("Authorization", "")
+        call = Call(method, await self._args(request), token=auth.removeprefix("Bearer ") or None)
+        self.calls.append(call)
+        failure = self._injected(method)
+        if failure is not None:
+            call.status, call.ok = failure.status, False
+            if failure.status == 429:
+                return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                         headers={"Retry-After": str(failure.retry_after)})
+            return web.json_response({"ok": False, "error": failure.error}, status=failure.status)
+        return web.json_response({"ok": True, **self._answer(method, call.args)})
+
+    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        ts = f"{1700000000 + next(self._ts)}.000100"
+        if method == "auth.test":
+            return {"user_id": BOT_USER_ID, "bot_id": BOT_ID, "team_id": TEAM_ID, "user": "eventbot",
+                    "team": "Test", "url": "https://test.slack.com/"}
+        if method == "chat.postMessage":
+            return {"channel": args.get("channel"), "ts": ts, "message": {"text": args.get("text"), "ts": ts}}
+        if method == "chat.postEphemeral":
+            return {"message_ts": ts}
+        if method == "chat.update":
+            return {"channel": args.get("channel"), "ts": args.get("ts"), "text": args.get("text")}
+        if method in ("views.open", "views.publish", "views.update"):
+            return {"view": {"id": "V0001", **(args.get("view") or {})}}
+        if method == "users.info":
+            user = args.get("user", "")
+            return {"user": {"id": user, "name": user.lower(), "real_name": f"Person {user}",
+                             "profile": {"display_name": f"person-{user}"},
+                             **({"locale": self.users.get(user, "en-US")} if args.get("include_locale") else {})}}
+        if method == "conversations.open":
+            return {"channel": {"id": "D" + str(args.get("users", "")).lstrip("U")}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts):04d}"
+            return {"file_id": file_id, "upload_url": f"{self.root}/upload/{file_id}"}
+        if method == "files.completeUploadExternal":
+            return {"files": [{"id": f["id"], "title": f.get("title")} for f in args.get("files", [])]}
+        if method == "apps.connections.open":
+            return {"url": f"ws://127.0.0.1:{self.port}/link"}
+        return {}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        data = await request.read()
+        self.calls.append(Call("upload", {"file_id": request.match_info["file_id"]}, data=data))
+        return web.Response(text=f"OK - {len(data)}")
+
+    async def _response(self, request: web.Request) -> web.Response:
+        self.calls.append(Call("response", {"name": request.match_info["name"], **await request.json()}))
+        return web.Response(text="ok")
+
+    async def _websocket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._socket = socket
+        await socket.send_str(json.dumps({"type": "hello", "num_connections": 1,
+                                          "connection_info": {"app_id": "A0001"}}))
+        async for message in socket:
+            if message.type == WSMsgType.TEXT:
+                data = json.loads(message.data)
+                if "envelope_id" in data:
+                    self.acks[data["envelope_id"]] = data
+        return socket

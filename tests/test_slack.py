@@ -1,0 +1,527 @@
+"""The Slack adapter through the real slack-bolt and slack_sdk, against a local mock of Slack.
+
+Requests are fed the way Slack sends them: signed HTTP bodies (HTTP mode) or envelopes
+over the Socket Mode websocket. The bot is the real core on the shipped sample content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any, AsyncIterator, Iterator
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+
+from adapters import slack_render as render
+from adapters.slack import SlackAdapter
+from bot.app import build_bot
+from bot.config import Config, ConfigError, SlackConfig
+from bot.messages import Attachment, Choice, DeliveryError, Incoming, Reply, Unreachable
+from tests.fakes.slack_api import BOT_ID, BOT_USER_ID, SlackApiMock
+
+BOT_TOKEN = "xoxb-111-222-botTokenSecret"
+APP_TOKEN = "xapp-1-A111-333-appTokenSecret"
+SIGNING_SECRET = "0123456789signingSecretabcdef"
+SECRETS = (BOT_TOKEN, APP_TOKEN, SIGNING_SECRET)
+
+
+class CoreSpy:
+    """The real core, recording the messages it is given; `script` replaces its answers when set."""
+
+    def __init__(self, bot: Any) -> None:
+        self.bot = bot
+        self.handled: list[Incoming] = []
+        self.script: list[Reply] | None = None
+
+    async def handle(self, message: Incoming) -> list[Reply]:
+        self.handled.append(message)
+        return list(self.script) if self.script is not None else await self.bot.handle(message)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.bot, name)
+
+
+class Workspace:
+    """A Slack workspace talking to the adapter: events, commands and button presses, in either mode."""
+
+    def __init__(self, adapter: SlackAdapter, api: SlackApiMock, core: CoreSpy, session: aiohttp.ClientSession) -> None:
+        self.adapter, self.api, self.core, self.session = adapter, api, core, session
+        self.mode = adapter.mode
+        self._ids = iter(range(1, 10_000))
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.adapter.http_port}{self.adapter.path}"
+
+    async def post(self, body: str, content_type: str, *, timestamp: int | None = None,
+                   signature: str | None = None, headers: dict[str, str] | None = None) -> tuple[int, str]:
+        """POST a body to the adapter's HTTP endpoint, signed with the signing secret unless told otherwise."""
+        timestamp = int(time.time()) if timestamp is None else timestamp
+        if signature is None:
+            base = f"v0:{timestamp}:{body}".encode()
+            signature = "v0=" + hmac.new(SIGNING_SECRET.encode(), base, hashlib.sha256).hexdigest()
+        all_headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": str(timestamp),
+                       "X-Slack-Signature": signature, **(headers or {})}
+        async with self.session.post(self.url, data=body.encode(), headers=all_headers) as response:
+            return response.status, await response.text()
+
+    async def _deliver(self, kind: str, payload: dict[str, Any], http_body: str, content_type: str,
+                       retry: int | None = None) -> Any:
+        if self.mode == "http":
+            headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else {}
+            status, text = await self.post(http_body, content_type, headers=headers)
+            assert status == 200, text
+            return text
+        envelope_id = await self.api.push(kind, payload, retry_attempt=retry)
+        return await self.api.ack(envelope_id)
+
+    async def event(self, event: dict[str, Any], event_id: str | None = None, retry: int | None = None) -> Any:
+        """Deliver an Events API event (acknowledged before this returns)."""
+        body = {"token": "legacy", "team_id": "T0001", "api_app_id": "A0001", "type": "event_callback",
+                "event": event, "event_id": event_id or f"Ev{next(self._ids):04d}", "event_time": int(time.time()),
+                "authorizations": [{"team_id": "T0001", "user_id": BOT_USER_ID, "is_bot": True}]}
+        return await self._deliver("events_api", body, json.dumps(body), "application/json", retry)
+
+    async def dm(self, text: str, user: str = "U1", **extra: Any) -> Any:
+        """The person writes to the bot in their DM."""
+        ts = f"{time.time():.6f}"
+        return await self.event({"type": "message", "channel_type": "im", "channel": "D" + user[1:],
+                                 "user": user, "text": text, "ts": ts, "event_ts": ts, **extra})
+
+    async def mention(self, text: str, user: str = "U1", channel: str = "C1", ts: str = "1700000001.000200") -> Any:
+        """The person mentions the bot in a channel."""
+        return await self.event({"type": "app_mention", "channel": channel, "user": user,
+                                 "text": f"<@{BOT_USER_ID}> {text}", "ts": ts, "event_ts": ts})
+
+    async def command(self, text: str, user: str = "U1", channel: str = "C1") -> Any:
+        """The person runs the slash command."""
+        payload = {"token": "legacy", "team_id": "T0001", "channel_id": channel, "channel_name": "general",
+                   "user_id": user, "user_name": "person", "command": "/eventbot", "text": text,
+                   "response_url": self.api.response_url("cmd"), "trigger_id": "1.2.3", "api_app_id": "A0001"}
+        return await self._deliver("slash_commands", payload, urlencode(payload), "application/x-www-form-urlencoded")
+
+    async def press(self, button: dict[str, Any], user: str = "U1", channel: str | None = "D1",
+                    thread_ts: str | None = None, ephemeral: bool = False) -> Any:
+        """The person presses a button (from a message in channel, or from the App Home when channel is None)."""
+        payload: dict[str, Any] = {
+            "type": "block_actions", "team": {"id": "T0001"}, "api_app_id": "A0001", "token": "legacy",
+            "user": {"id": user, "username": "person", "team_id": "T0001"}, "trigger_id": "1.2.3",
+            "actions": [{**button, "type": "button", "block_id": "b1", "action_ts": "1700000002.0"}],
+        }
+        if channel is None:
+            payload["container"] = {"type": "view", "view_id": "V0001"}
+            payload["view"] = {"id": "V0001", "type": "home"}
+        else:
+            message = {"ts": "1700000001.000300", "text": "", **({"thread_ts": thread_ts} if thread_ts else {})}
+            payload.update(channel={"id": channel, "name": "x"}, message=message, response_url=self.api.response_url("btn"),
+                           container={"type": "message", "message_ts": message["ts"], "channel_id": channel,
+                                      "is_ephemeral": ephemeral})
+        return await self._deliver("interactive", payload, urlencode({"payload": json.dumps(payload)}),
+                                   "application/x-www-form-urlencoded")
+
+
+@pytest.fixture(autouse=True)
+def no_errors_logged(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Every test fails when the adapter logged an error (a failure swallowed in a background task)."""
+    yield
+    records = caplog.get_records("call") + caplog.records  # the test, and the teardown so far
+    errors = [r for r in records if r.levelno >= logging.ERROR and r.name.startswith("adapters.slack")]
+    assert not errors, [r.getMessage() for r in errors]
+
+
+@pytest.fixture
+async def slack_api() -> AsyncIterator[SlackApiMock]:
+    api = SlackApiMock(users={"U1": "en-US", "U2": "nl-NL"})
+    await api.start()
+    yield api
+    await api.stop()
+
+
+@pytest.fixture
+async def workspaces(tmp_path: Path, slack_api: SlackApiMock) -> AsyncIterator[Any]:
+    """A factory of running adapters (mode "http" or "socket") on one bot and the mock Slack."""
+    bot, profiles = build_bot(Config(data_dir=tmp_path / "data"))
+    core = CoreSpy(bot)
+    adapters: list[SlackAdapter] = []
+    session = aiohttp.ClientSession()
+
+    async def make(mode: str = "http", **settings: Any) -> Workspace:
+        adapter = SlackAdapter(core, bot_token=BOT_TOKEN, app_token=APP_TOKEN, signing_secret=SIGNING_SECRET,
+                               mode=mode, base_url=slack_api.base_url, port=0, **settings)  # type: ignore[arg-type]
+        await adapter.start()
+        adapters.append(adapter)
+        if mode == "socket":
+            await slack_api.connected()
+        return Workspace(adapter, slack_api, core, session)
+
+    yield make
+    for adapter in adapters:
+        await adapter.stop()
+    await session.close()
+    profiles.close()
+
+
+@pytest.fixture(params=["http", "socket"])
+async def slack(request: pytest.FixtureRequest, workspaces: Any) -> Workspace:
+    """One running adapter, in HTTP mode and in Socket Mode."""
+    return await workspaces(request.param)
+
+
+@pytest.fixture
+async def http(workspaces: Any) -> Workspace:
+    return await workspaces("http")
+
+
+def blocks(call: Any) -> list[dict[str, Any]]:
+    """The blocks of a message or of a view."""
+    return call.args.get("blocks") or (call.args.get("view") or {}).get("blocks") or []
+
+
+def section_text(call: Any) -> str:
+    return "\n".join(b["text"]["text"] for b in blocks(call) if b["type"] == "section")
+
+
+def buttons(call: Any) -> list[dict[str, Any]]:
+    return [e for b in blocks(call) if b["type"] == "actions" for e in b["elements"]]
+
+
+# --- conversations ------------------------------------------------------------------------
+
+
+async def test_a_question_in_a_dm_is_answered_in_the_dm(slack):
+    await slack.dm("how many people attend EWRC")
+    [post] = await slack.api.wait_for("chat.postMessage")
+    assert post.args["channel"] == "D1"
+    assert "6,000" in section_text(post)
+    assert post.token == BOT_TOKEN
+    [info] = slack.api.calls_to("users.info")
+    assert info.args["user"] == "U1" and info.args["include_locale"] in (True, "1", "true")
+    [incoming] = slack.core.handled
+    assert incoming == Incoming("slack", "U1", "D1", text="how many people attend EWRC", user_name="person-U1",
+                                language_hint="en-US", direct=True)
+
+
+async def test_the_locale_is_fetched_once_and_answers_follow_it(slack):
+    await slack.dm("/start", user="U2")
+    await slack.dm("/events", user="U2")
+    posts = await slack.api.wait_for("chat.postMessage", 2)
+    assert "Evenementen" in section_text(posts[-1])
+    assert len(slack.api.calls_to("users.info")) == 1
+
+
+async def test_a_mention_in_a_channel_is_answered_in_its_thread(slack):
+    await slack.mention("how many people attend EWRC", ts="1700000001.000200")
+    [post] = await slack.api.wait_for("chat.postMessage")
+    assert post.args["channel"] == "C1" and post.args["thread_ts"] == "1700000001.000200"
+    assert "6,000" in section_text(post)
+    [incoming] = slack.core.handled
+    assert incoming.text == "how many people attend EWRC" and incoming.direct is False
+
+
+async def test_buttons_continue_the_dialog_from_the_app_home(slack):
+    await slack.event({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"})
+    [publish] = await slack.api.wait_for("views.publish")
+    assert publish.args["user_id"] == "U1" and publish.args["view"]["type"] == "home"
+    home = publish.args["view"]["blocks"]
+    assert "European Week of Regions and Cities" in home[0]["text"]["text"]
+    ewrc = next(b for b in buttons(publish) if b["value"] == "/event ewrc")
+
+    await slack.press(ewrc, channel=None)  # from the App Home: the answer goes to the DM
+    [details] = await slack.api.wait_for("chat.postMessage")
+    assert details.args["channel"] == "D1" and "Brussels" in section_text(details)
+    assert [c.method for c in slack.api.calls].count("conversations.open") == 1
+    topics = next(b for b in buttons(details) if b["value"] == "/topics ewrc")
+
+    await slack.press(topics, channel="D1")
+    listing = (await slack.api.wait_for("chat.postMessage", 2))[-1]
+    attend = next(b for b in buttons(listing) if "How many people attend" in b["text"]["text"])
+    assert len({b["action_id"] for b in buttons(listing)}) == len(buttons(listing))
+
+    await slack.press(attend, channel="D1")
+    answer = (await slack.api.wait_for("chat.postMessage", 3))[-1]
+    assert "6,000" in section_text(answer)
+    assert slack.core.handled[-1].payload == attend["value"]
+
+
+async def test_a_button_in_a_thread_answers_in_that_thread(http):
+    await http.press({"action_id": "choice-1", "value": "/topics ewrc"}, channel="C1", thread_ts="1700000000.1")
+    [post] = await http.api.wait_for("chat.postMessage")
+    assert post.args["channel"] == "C1" and post.args["thread_ts"] == "1700000000.1"
+
+
+async def test_stale_buttons_get_a_polite_answer(slack):
+    await slack.press({"action_id": "choice-3", "value": "/answer no-such-entry"})
+    await slack.press({"action_id": "choice-4"})  # a button without a value: not understood at all
+    posts = await slack.api.wait_for("chat.postMessage", 4)  # each: the polite word, then where we are now
+    assert ["no longer valid" in section_text(p) for p in posts] == [True, False, True, False]
+    assert [m.payload for m in slack.core.handled] == ["/answer no-such-entry", "/stale"]
+
+
+async def test_the_slash_command_is_acknowledged_and_answered_privately(slack):
+    ack = await slack.command("help")
+    if slack.mode == "http":
+        assert ack == ""
+    else:
+        assert ack.get("payload") in (None, {})
+    [response] = await slack.api.wait_for("response")
+    assert response.args["response_type"] == "ephemeral"
+    assert "/topics" in section_text(response)
+    assert slack.core.handled[-1].text == "/help"
+    assert not slack.api.calls_to("chat.postMessage")
+
+    await slack.command("how many people attend EWRC")
+    answer = (await slack.api.wait_for("response", 2))[-1]
+    assert "6,000" in section_text(answer)
+
+
+async def test_the_slash_command_maps_command_words_and_empty_text(http):
+    await http.command("topics ewrc")
+    await http.command("")
+    await http.api.wait_for("response", 2)
+    assert [m.text for m in http.core.handled] == ["/topics ewrc", "/start"]
+
+
+async def test_a_button_in_an_ephemeral_answer_answers_ephemerally(http):
+    await http.press({"action_id": "choice-1", "value": "/event ewrc"}, channel="C1", ephemeral=True)
+    [response] = await http.api.wait_for("response")
+    assert response.args["response_type"] == "ephemeral" and response.args["replace_original"] is False
+    assert not http.api.calls_to("chat.postMessage")
+
+
+async def test_a_private_reply_to_a_channel_goes_to_the_dm_only(http):
+    http.core.script = [Reply("Fill in the form", (Choice("Yes", "/yes"),), private=True)]
+    await http.mention("sign me up")
+    [post] = await http.api.wait_for("chat.postMessage")
+    assert post.args["channel"] == "D1" and "thread_ts" not in post.args
+    assert http.api.calls_to("conversations.open")[0].args["users"] == "U1"
+
+
+async def test_the_bots_own_messages_and_edits_are_ignored(slack):
+    await slack.event({"type": "message", "channel_type": "im", "channel": "D1", "user": BOT_USER_ID,
+                       "bot_id": BOT_ID, "text": "how many people attend EWRC", "ts": "1.1"})
+    await slack.event({"type": "message", "channel_type": "im", "channel": "D1", "bot_id": "BOTHER",
+                       "subtype": "bot_message", "text": "how many people attend EWRC", "ts": "1.2"})
+    await slack.event({"type": "message", "subtype": "message_changed", "channel_type": "im", "channel": "D1",
+                       "message": {"user": "U1", "text": "edited"}, "ts": "1.3"})
+    await slack.dm("how many people attend EWRC")  # a real message after them, so the others had their chance
+    await slack.api.wait_for("chat.postMessage")
+    assert len(slack.core.handled) == 1
+
+
+async def test_an_event_retry_is_not_answered_twice(slack):
+    event = {"type": "message", "channel_type": "im", "channel": "D1", "user": "U1",
+             "text": "how many people attend EWRC", "ts": "1.1"}
+    await slack.event(event, event_id="EvSAME")
+    await slack.event(event, event_id="EvSAME", retry=1)
+    await slack.event(event, event_id="EvSAME", retry=2)
+    await slack.dm("/help")
+    posts = await slack.api.wait_for("chat.postMessage", 2)
+    assert len(slack.core.handled) == 2 and len(posts) == 2
+
+
+# --- HTTP mode: signatures ----------------------------------------------------------------
+
+
+async def test_bad_signatures_and_replayed_requests_are_refused(http):
+    body = json.dumps({"type": "event_callback", "event_id": "Ev1", "team_id": "T0001", "event": {
+        "type": "message", "channel_type": "im", "channel": "D1", "user": "U1", "text": "hi", "ts": "1.1"}})
+    status, _ = await http.post(body, "application/json", signature="v0=" + "0" * 64)
+    assert status == 401
+    status, _ = await http.post(body, "application/json", signature="")
+    assert status == 401
+    status, _ = await http.post(body, "application/json", timestamp=int(time.time()) - 10 * 60)  # signed, but old
+    assert status == 401
+    await http.dm("/help")  # then a good one goes through
+    await http.api.wait_for("chat.postMessage")
+    assert [m.text for m in http.core.handled] == ["/help"]
+    assert "users.info" in http.api.methods()
+
+
+async def test_url_verification_is_answered(http):
+    status, text = await http.post(json.dumps({"type": "url_verification", "challenge": "abc"}), "application/json")
+    assert status == 200 and json.loads(text)["challenge"] == "abc"
+
+
+# --- delivery -----------------------------------------------------------------------------
+
+
+async def test_a_rate_limited_post_is_retried_without_loss_or_duplicate(slack):
+    slack.api.fail("chat.postMessage", retry_after=0, times=1)
+    await slack.dm("how many people attend EWRC")
+    [post] = await slack.api.wait_for("chat.postMessage")
+    attempts = slack.api.calls_to("chat.postMessage", ok=False)
+    assert [a.status for a in attempts] == [429, 200]
+    assert attempts[0].args == attempts[1].args
+    assert "6,000" in section_text(post)
+
+
+async def test_rate_limits_that_persist_become_a_retryable_delivery_error(workspaces):
+    http = await workspaces("http", rate_limit_retries=1)
+    http.api.fail("chat.postMessage", retry_after=0, times=10)
+    with pytest.raises(DeliveryError) as caught:
+        await http.adapter.send("C1", Reply("hello"))
+    assert caught.value.retryable and caught.value.retry_after == 0
+    assert len(http.api.calls_to("chat.postMessage", ok=False)) == 2
+
+
+async def test_a_person_who_is_gone_is_marked_unreachable(http):
+    http.api.fail("conversations.open", error="user_not_found")
+    with pytest.raises(Unreachable):
+        await http.adapter.notify("UGONE", Reply("news"))
+    assert (await http.core.profiles.get("slack:UGONE")).unreachable is True
+
+    await http.adapter.notify("U3", Reply("news"))  # the DM opens; later the account is deactivated
+    http.api.fail("chat.postMessage", error="account_inactive")
+    with pytest.raises(Unreachable):
+        await http.adapter.notify("U3", Reply("more news"))
+    assert (await http.core.profiles.get("slack:U3")).unreachable is True
+
+
+async def test_a_channel_the_bot_left_is_unreachable_and_other_errors_are_retryable(http):
+    http.api.fail("chat.postMessage", error="not_in_channel")
+    with pytest.raises(Unreachable):
+        await http.adapter.send("C9", Reply("hello"))
+    http.api.fail("chat.postMessage", error="internal_error")
+    with pytest.raises(DeliveryError) as caught:
+        await http.adapter.send("C9", Reply("hello"))
+    assert caught.value.retryable
+
+
+async def test_a_failed_delivery_during_a_conversation_does_not_break_the_adapter(http):
+    http.api.fail("chat.postMessage", error="channel_not_found")
+    await http.mention("how many people attend EWRC")
+    await http.api.wait_for("chat.postMessage", ok=False)  # refused: logged, nothing raised
+    await http.mention("how many people attend EWRC", ts="1700000009.1")
+    [post] = await http.api.wait_for("chat.postMessage")
+    assert post.args["thread_ts"] == "1700000009.1"
+
+
+async def test_an_attachment_is_uploaded_with_the_v2_upload_calls(http):
+    csv = b"name,email\nAda,ada@example.org\n"
+    await http.adapter.send("C1", Reply("The export", attachments=(Attachment("export.csv", csv, "text/csv"),)))
+    [get_url] = http.api.calls_to("files.getUploadURLExternal")
+    assert get_url.args["filename"] == "export.csv" and int(get_url.args["length"]) == len(csv)
+    [upload] = http.api.calls_to("upload")
+    assert upload.data == csv and upload.args["file_id"] == get_url_file_id(http.api)
+    [complete] = http.api.calls_to("files.completeUploadExternal")
+    assert complete.args["channel_id"] == "C1" and complete.args["files"][0]["title"] == "export.csv"
+    assert http.api.methods().index("chat.postMessage") < http.api.methods().index("files.getUploadURLExternal")
+
+
+def get_url_file_id(api: SlackApiMock) -> str:
+    [complete] = api.calls_to("files.completeUploadExternal")
+    return complete.args["files"][0]["id"]
+
+
+async def test_a_long_reply_is_split_within_slacks_limits(http):
+    paragraph = "Word " * 400  # 2,000 characters
+    choices = tuple(Choice(f"Option {n} " + "x" * 100, f"/answer e{n}") for n in range(30))
+    await http.adapter.send("C1", Reply("\n\n".join([paragraph.strip()] * 4) + " & <more>", choices))
+    posts = http.api.calls_to("chat.postMessage")
+    assert len(posts) > 1
+    for post in posts:
+        assert len(post.args["blocks"]) <= render.MESSAGE_BLOCKS and len(post.args["text"]) <= 40_000
+        assert all(len(b["text"]["text"]) <= render.SECTION_LIMIT for b in post.args["blocks"] if b["type"] == "section")
+    assert "&amp; &lt;more&gt;" in section_text(posts[-1])
+    actions = [b for b in posts[-1].args["blocks"] if b["type"] == "actions"]
+    assert [len(b["elements"]) for b in actions] == [25, 5]
+    assert all(len(e["text"]["text"]) <= 75 for b in actions for e in b["elements"])
+
+
+# --- configuration, start-up and logs -----------------------------------------------------
+
+
+def test_from_config_needs_the_tokens_for_the_mode(tmp_path):
+    config = Config(data_dir=tmp_path)
+    assert SlackAdapter.from_config(None, config, {}) is None  # type: ignore[arg-type]
+    disabled = Config(data_dir=tmp_path, slack=SlackConfig(enabled=False))
+    assert SlackAdapter.from_config(None, disabled, {"SLACK_BOT_TOKEN": BOT_TOKEN}) is None  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="SLACK_APP_TOKEN"):
+        SlackAdapter.from_config(None, config, {"SLACK_BOT_TOKEN": BOT_TOKEN})  # type: ignore[arg-type]
+    http_config = Config(data_dir=tmp_path, slack=SlackConfig(mode="http", signing_secret_env="MY_SECRET"))
+    with pytest.raises(ConfigError, match="MY_SECRET"):
+        SlackAdapter.from_config(None, http_config, {"SLACK_BOT_TOKEN": BOT_TOKEN})  # type: ignore[arg-type]
+
+
+async def test_from_config_builds_an_adapter_on_the_configured_api(tmp_path, slack_api):
+    config = Config(data_dir=tmp_path, slack=SlackConfig(base_url=slack_api.base_url, slash_command="/ask"))
+    adapter = SlackAdapter.from_config(None, config, {"SLACK_BOT_TOKEN": BOT_TOKEN,  # type: ignore[arg-type]
+                                                      "SLACK_APP_TOKEN": APP_TOKEN})
+    assert adapter is not None and adapter.mode == "socket" and adapter.slash_command == "/ask"
+    await adapter.start()
+    try:
+        await slack_api.connected()
+        [connect] = slack_api.calls_to("apps.connections.open")
+        assert connect.token == APP_TOKEN
+    finally:
+        await adapter.stop()
+
+
+async def test_a_refused_token_stops_the_start_with_a_clear_error(tmp_path, slack_api):
+    slack_api.fail("auth.test", error="invalid_auth")
+    adapter = SlackAdapter(None, bot_token=BOT_TOKEN, app_token=APP_TOKEN,  # type: ignore[arg-type]
+                           base_url=slack_api.base_url)
+    with pytest.raises(RuntimeError, match="invalid_auth"):
+        await adapter.start()
+    await adapter.stop()
+
+
+async def test_no_token_or_secret_appears_in_the_logs(workspaces, caplog):
+    caplog.set_level(logging.DEBUG)
+    for mode in ("http", "socket"):
+        slack = await workspaces(mode)
+        slack.api.fail("chat.postMessage", retry_after=0, times=1)
+        await slack.dm("how many people attend EWRC")
+        await slack.command("help")
+        await slack.api.wait_for("response", 1 if mode == "http" else 2)
+        await slack.api.wait_for("chat.postMessage", 1 if mode == "http" else 2)
+        # a library that logs a token is caught by the adapter's filter
+        logging.getLogger("slack_sdk.web.async_base_client").debug("headers: Bearer %s", BOT_TOKEN)
+        logging.getLogger("slack_bolt.AsyncApp").warning("secret %s / %s", SIGNING_SECRET, APP_TOKEN)
+        if mode == "http":
+            status, _ = await slack.post('{"type": "event_callback"}', "application/json", signature="v0=bad")
+            assert status == 401
+    assert "Sending a request" in caplog.text  # slack_sdk's request logging was on
+    assert "[redacted]" in caplog.text
+    for secret in SECRETS:
+        assert secret not in caplog.text
+        assert all(secret not in r.getMessage() for r in caplog.records)
+
+
+# --- rendering ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("**When:** 8 & 9 <Oct>", "*When:* 8 &amp; 9 &lt;Oct&gt;"),
+    ("see https://example.org/a?b=1&c=2.", "see <https://example.org/a?b=1&amp;c=2>."),
+    ("**https://example.org**", "*<https://example.org>*"),
+    ("<@U123> *not bold* `x`", "&lt;@U123&gt; *not bold* `x`"),
+    ("** **", "** **"),
+])
+def test_markup_becomes_escaped_mrkdwn(text, expected):
+    assert render.mrkdwn(text) == expected
+
+
+def test_split_text_keeps_every_piece_within_the_limit():
+    text = "\n".join(["a & b " * 100] * 20) + "\n" + "x" * 5000
+    pieces = render.split_text(text, 3000)
+    assert all(len(render.mrkdwn(p)) <= 3000 for p in pieces)
+    assert "".join(pieces).replace("\n", "").replace(" ", "") == text.replace("\n", "").replace(" ", "")
+
+
+def test_incoming_text_loses_the_mention_and_slack_escapes():
+    assert render.plain_text("<@UBOT> when is &lt;EWRC&gt; &amp; <https://x.org|x.org>?", "UBOT") \
+        == "when is <EWRC> & x.org?"
+    assert render.plain_text("ask <@U42> about <#C1|general>", "UBOT") == "ask @U42 about general"
+
+
+def test_home_view_and_buttons():
+    view = render.home_view(Reply("**Events**", tuple(Choice(f"E{n}", f"/event e{n}") for n in range(3))))
+    assert view["type"] == "home" and view["blocks"][0]["text"]["text"] == "*Events*"
+    assert [e["action_id"] for e in view["blocks"][1]["elements"]] == ["choice-1", "choice-2", "choice-3"]
