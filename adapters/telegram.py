@@ -28,7 +28,7 @@ from telegram.warnings import PTBDeprecationWarning
 from adapters.telegram_render import split_html
 from bot.config import Config, ConfigError, TelegramConfig
 from bot.core import Bot
-from bot.messages import DeliveryError, Incoming, Reply, Unreachable
+from bot.messages import DeliveryError, Incoming, NotConnected, Reply, Unreachable
 from bot.texts import LANGUAGE_NAMES
 
 log = logging.getLogger(__name__)
@@ -226,16 +226,17 @@ class TelegramAdapter:
 
     async def stop(self) -> None:
         """Stop receiving, finish the updates in flight and disconnect."""
-        app, self._app = self._app, None
+        app = self._app
         if app is None:
             return
         try:
             if app.updater and app.updater.running:
                 await app.updater.stop()
             if app.running:
-                await app.stop()
+                await app.stop()  # waits for the updates in flight, which still send their replies
             await app.shutdown()
         finally:
+            self._app = None
             self._redactor.uninstall()
 
     async def _set_commands(self) -> None:
@@ -314,6 +315,7 @@ class TelegramAdapter:
                 await self.send(reply.chat_id or incoming.chat_id, reply)
             except Unreachable:
                 log.info("telegram: a reply was not delivered: the person blocked the bot or left")
+                return
             except DeliveryError as exc:
                 log.warning("telegram: a reply was not delivered: %s", exc)
 
@@ -325,7 +327,9 @@ class TelegramAdapter:
     async def send(self, chat_id: str, reply: Reply) -> None:
         """Deliver one reply to one chat: HTML text, a keyboard on the last part, then documents."""
         chat_id = str(chat_id)
-        app_bot = self.application.bot
+        if self._app is None:
+            raise NotConnected("the telegram adapter is not running")
+        app_bot = self._app.bot
         chunks = split_html(reply.text)
         markup = self.keyboard(reply, _is_private(chat_id))
         for i, chunk in enumerate(chunks):
@@ -379,6 +383,10 @@ class TelegramAdapter:
             return self._payloads.get(data, STALE)
         return data or STALE
 
+    def _why(self, exc: TelegramError) -> str:
+        """An error's text for logs and delivery errors, without secrets."""
+        return self._redactor.redact(exc.message)
+
     async def _call(self, chat_id: str, request: Callable[[], Awaitable[T]]) -> T:
         """One Bot API call with network retries; Telegram's errors as the core's delivery errors."""
         attempt = 0
@@ -388,21 +396,21 @@ class TelegramAdapter:
             except Forbidden as exc:
                 if _is_private(chat_id):
                     await self.bot.mark_unreachable(self.platform, chat_id)
-                raise Unreachable(f"telegram refused: {exc.message}") from None
+                raise Unreachable(f"telegram refused: {self._why(exc)}") from None
             except RetryAfter as exc:  # still limited after the rate limiter's own retries
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", PTBDeprecationWarning)
                     wait = _seconds(exc.retry_after)
                 raise DeliveryError("telegram rate limit", retry_after=wait) from None
             except BadRequest as exc:
-                raise DeliveryError(f"telegram rejected the message: {exc.message}") from None
+                raise DeliveryError(f"telegram rejected the message: {self._why(exc)}") from None
             except NetworkError as exc:
                 if attempt >= self.network_retries:
-                    raise DeliveryError(f"telegram unreachable after {attempt + 1} tries: {exc.message}") from None
+                    raise DeliveryError(f"telegram unreachable after {attempt + 1} tries: {self._why(exc)}") from None
                 delay = self.backoff * 2 ** attempt
                 attempt += 1
-                log.info("telegram: network error (%s), retry %d in %.1fs", exc.message, attempt, delay)
+                log.info("telegram: network error (%s), retry %d in %.1fs", self._why(exc), attempt, delay)
                 await asyncio.sleep(delay)
             except TelegramError as exc:
-                raise DeliveryError(f"telegram error: {type(exc).__name__}: {exc.message}") from None
+                raise DeliveryError(f"telegram error: {type(exc).__name__}: {self._why(exc)}") from None
 

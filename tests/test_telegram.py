@@ -22,9 +22,9 @@ import pytest
 from adapters.telegram import TelegramAdapter, TokenRedactor, deep_link_param, from_deep_link
 from adapters.telegram_render import render_html, split_html
 from bot.app import build_bot
-from bot.config import Config, ConfigError, TelegramConfig, TelegramWebhookConfig
+from bot.config import Config, ConfigError, RolesConfig, TelegramConfig, TelegramWebhookConfig
 from bot.core import Bot
-from bot.messages import Attachment, Choice, DeliveryError, Reply, Unreachable
+from bot.messages import Attachment, Choice, DeliveryError, NotConnected, Reply, Unreachable
 from tests.fakes.telegram_api import FakeTelegramAPI
 
 USER = 5001
@@ -318,6 +318,28 @@ async def test_a_rate_limit_that_does_not_end_becomes_a_retryable_delivery_error
     assert caught.value.retryable and caught.value.retry_after == 7
 
 
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+async def test_stop_finishes_the_update_in_flight(start, mode):
+    h = await start(mode)
+    h.fake.slow("sendMessage", 0.3)
+    await h.deliver(h.fake.callback(USER, "#cb:stale"))  # answered with two messages
+    await h.fake.wait_for(lambda: h.fake.calls_of("sendMessage", chat_id=USER), what="the first reply")
+    await h.adapter.stop()
+    texts = h.fake.texts(USER)
+    assert len(texts) == 2 and BLOCKED in texts[0]
+
+
+async def test_sending_before_start_is_not_connected(tmp_path):
+    bot, store = build_bot(Config(data_dir=tmp_path))
+    try:
+        adapter = TelegramAdapter(bot, "1:x")
+        with pytest.raises(NotConnected):
+            await adapter.notify("5", Reply("hello"))
+        await adapter.stop()  # nothing to stop
+    finally:
+        store.close()
+
+
 # --- private links from groups --------------------------------------------------------
 
 
@@ -352,6 +374,75 @@ async def test_a_deep_link_start_reaches_the_core_as_the_command(start):
     linked = await h.say("/start topics-ewrc")
     assert linked and "Hello" not in linked[0]
     assert h.buttons()[0]["callback_data"].startswith("/answer ")
+
+
+# --- signups and organisers -----------------------------------------------------------
+
+
+def button(h: Harness, ending: str, chat: int = USER) -> str:
+    """The callback data of the last keyboard's button whose payload ends with `ending`."""
+    found = [b["callback_data"] for b in h.buttons(chat) if b.get("callback_data", "").endswith(ending)]
+    assert found, f"no button ending in {ending!r}: {h.buttons(chat)}"
+    return found[0]
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+async def test_a_full_signup_by_buttons_and_typed_answers(start, mode):
+    h = await start(mode)
+    assert "(1/5)" in (await h.say("/signup japan-journey"))[0]
+    assert "(2/5)" in (await h.say("Ada Lovelace"))[0]
+    assert "(3/5)" in (await h.say("ada@example.org"))[0]
+    assert "(4/5)" in (await h.say("Gemeente Brummen"))[0]  # the theme: a choice, as buttons
+    theme = button(h, " opt water")
+    assert "(5/5)" in (await h.press(theme))[0]  # the phone number is optional
+    assert "I agree" in (await h.press(button(h, " skip")))[0]
+    summary = (await h.press(button(h, " agree")))[0]
+    assert "Ada Lovelace" in summary and "Water management" in summary
+    done = await h.press(button(h, " confirm"))
+    assert "You are signed up" in done[0]
+    assert len(h.fake.calls_of("answerCallbackQuery")) == 4
+    # an old button of the finished form is stale, not an error
+    assert BLOCKED in (await h.press(theme))[0]
+    mine = await h.say("/mysignups")
+    assert mine[0] == "<b>Your signups</b>" and mine[1].endswith(": confirmed")
+
+
+async def test_a_signup_asked_in_a_group_continues_in_the_private_chat(start):
+    h = await start()
+    group = await h.say(f"/signup@{h.fake.username} ewrc", chat=GROUP)
+    assert "private chat" in group[0]
+    url = h.buttons(GROUP)[0]["url"]
+    assert url == f"https://t.me/{h.fake.username}?start=signup-ewrc"
+    # Telegram opens the private chat and sends /start with the parameter
+    first = await h.say("/start " + url.split("start=")[1])
+    assert "(1/3)" in first[0]
+
+
+async def test_an_organiser_exports_the_signups_as_a_csv_document(start, tmp_path):
+    organiser = 5003
+    config = Config(data_dir=tmp_path / "data", roles=RolesConfig(organisers={"japan-journey": [f"telegram:{organiser}"]}))
+    h = await start(config=config)
+    await h.say("/signup japan-journey")
+    for answer in ("Ada Lovelace", "ada@example.org", "Gemeente Brummen"):
+        await h.say(answer)
+    await h.press(button(h, " opt cleantech"))
+    await h.press(button(h, " skip"))
+    await h.press(button(h, " agree"))
+    await h.press(button(h, " confirm"))
+    # not an organiser: refused, no document
+    assert "can't help" in (await h.say("/export japan-journey"))[0]
+    # in the group the organiser gets a link to the private chat, never the file
+    await h.say("/export japan-journey", user=organiser, chat=GROUP)
+    assert h.fake.calls_of("sendDocument") == []
+    url = h.buttons(GROUP)[0]["url"]
+    assert url.endswith("?start=export-japan-journey_csv_all")
+    ready = await h.say("/start " + url.split("start=")[1], user=organiser)
+    assert "1 rows" in ready[0]
+    docs = h.fake.calls_of("sendDocument", chat_id=organiser)
+    assert len(docs) == 1
+    name, content = docs[0].files["document"]
+    assert name == "japan-journey-signups.csv"
+    assert b"Ada Lovelace" in content and b"ada@example.org" in content
 
 
 # --- webhook ----------------------------------------------------------------------
