@@ -210,8 +210,17 @@ class TelegramAdapter:
             self._redactor.uninstall()
             raise
         self._app = app
-        await self._set_commands()
-        await app.start()
+        try:
+            await self._set_commands()
+            await app.start()
+            await self._receive(app)
+        except Exception:
+            await self.stop()
+            raise
+        log.info("telegram: running as @%s (%s)", app.bot.username, self.settings.mode)
+
+    async def _receive(self, app: Application) -> None:
+        """Start the webhook server or long polling."""
         if self.settings.mode == "webhook":
             hook = self.settings.webhook
             await app.updater.start_webhook(  # type: ignore[union-attr]
@@ -222,7 +231,6 @@ class TelegramAdapter:
                 poll_interval=self.settings.poll_interval,
                 timeout=dt.timedelta(seconds=self.settings.poll_timeout),
                 allowed_updates=UPDATES, bootstrap_retries=3)
-        log.info("telegram: running as @%s (%s)", app.bot.username, self.settings.mode)
 
     async def stop(self) -> None:
         """Stop receiving, finish the updates in flight and disconnect."""

@@ -201,6 +201,7 @@ async def test_group_messages_reach_the_bot_only_when_addressed_to_it(chat):
 
 async def test_the_command_menu_is_set_in_every_language(start):
     h = await start()
+    assert h.fake.calls_of("deleteWebhook")  # polling removes a webhook left from webhook mode
     calls = h.fake.calls_of("setMyCommands")
     by_language = {c.params.get("language_code"): c.params["commands"] for c in calls}
     assert set(by_language) == {None, "nl", "no", "ja"}
@@ -458,6 +459,24 @@ async def test_the_webhook_refuses_requests_without_the_secret(start):
     assert h.fake.texts(USER) == []
     assert (await h.bot.profiles.get(f"telegram:{USER}")).detected_language is None  # the core never saw it
     assert len(await h.say("how many people attend EWRC")) == 1  # with the secret it is answered
+
+
+async def test_a_webhook_port_in_use_fails_start_and_cleans_up(fake, tmp_path):
+    bot, store = build_bot(Config(data_dir=tmp_path))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        settings = TelegramConfig(base_url=f"{fake.url}/bot", mode="webhook", webhook=TelegramWebhookConfig(
+            port=taken.getsockname()[1], url="https://bot.example.org/telegram"))
+        adapter = TelegramAdapter(bot, fake.token, settings, webhook_secret=SECRET)
+        try:
+            with pytest.raises(OSError):
+                await adapter.start()
+            with pytest.raises(NotConnected):
+                await adapter.send(str(USER), Reply("hello"))
+            assert not any(isinstance(f, TokenRedactor) for f in logging.getLogger("httpx").filters)
+        finally:
+            store.close()
 
 
 # --- configuration and secrets ----------------------------------------------------
