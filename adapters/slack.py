@@ -285,14 +285,18 @@ class SlackAdapter:
         if not text:
             return "/start"
         word = text.split(maxsplit=1)[0].lower()
-        return "/" + text if word in {c.name for c in self.bot.commands()} else text
+        return "/" + text if self.bot.registry.get(word) is not None else text
 
     async def _choice(self, body: Mapping[str, Any], action: Mapping[str, Any], respond: AsyncRespond) -> None:
         user = body["user"]["id"]
         container = body.get("container") or {}
         channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
         if channel is None:  # a button in the App Home: answer in the person's DM
-            channel = await self._dm(user)
+            try:
+                channel = await self._dm(user)
+            except DeliveryError as exc:
+                log.warning("cannot open a Slack DM for a button in the App Home: %s", exc)
+                return
             where = _Where(channel)
         elif container.get("is_ephemeral"):
             where = _Where(channel, respond=respond)
@@ -348,14 +352,20 @@ class SlackAdapter:
                 if reply.chat_id and reply.chat_id != where.channel:
                     await self.send(reply.chat_id, reply)
                 elif reply.private and not incoming.direct:
-                    await self.notify(incoming.user_id, reply)  # the form goes to the DM, nothing in the channel
-                elif where.respond is not None:
-                    await self._respond(where.respond, reply, incoming.user_id)
+                    # the buttons go to the DM; where the person asked, the same words without them point there
+                    await self.notify(incoming.user_id, reply)
+                    await self._reply(incoming, Reply(reply.text), where)
                 else:
-                    await self._post(where.channel, reply, where.thread_ts,
-                                     person=incoming.user_id if incoming.direct else None)
+                    await self._reply(incoming, reply, where)
             except DeliveryError as exc:
                 log.warning("a Slack reply was not delivered: %s", exc)
+
+    async def _reply(self, incoming: Incoming, reply: Reply, where: _Where) -> None:
+        """A reply where the message came from: ephemeral for the slash command, else the channel (thread)."""
+        if where.respond is not None:
+            await self._respond(where.respond, reply, incoming.user_id)
+        else:
+            await self._post(where.channel, reply, where.thread_ts, person=incoming.user_id if incoming.direct else None)
 
     async def send(self, chat_id: str, reply: Reply) -> None:
         """Post a reply to a channel or DM; raises Unreachable or DeliveryError when Slack refuses."""

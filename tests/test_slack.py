@@ -21,7 +21,7 @@ import pytest
 from adapters import slack_render as render
 from adapters.slack import SlackAdapter
 from bot.app import build_bot
-from bot.config import Config, ConfigError, SlackConfig
+from bot.config import Config, ConfigError, ContentConfig, RolesConfig, SlackConfig
 from bot.messages import Attachment, Choice, DeliveryError, Incoming, Reply, Unreachable
 from tests.fakes.slack_api import BOT_ID, BOT_USER_ID, SlackApiMock
 
@@ -145,13 +145,16 @@ async def slack_api() -> AsyncIterator[SlackApiMock]:
 
 @pytest.fixture
 async def workspaces(tmp_path: Path, slack_api: SlackApiMock) -> AsyncIterator[Any]:
-    """A factory of running adapters (mode "http" or "socket") on one bot and the mock Slack."""
-    bot, profiles = build_bot(Config(data_dir=tmp_path / "data"))
-    core = CoreSpy(bot)
+    """A factory of running adapters (mode "http" or "socket"), each on its own bot, against the mock Slack."""
     adapters: list[SlackAdapter] = []
+    stores: list[Any] = []
     session = aiohttp.ClientSession()
 
-    async def make(mode: str = "http", **settings: Any) -> Workspace:
+    async def make(mode: str = "http", config: Config | None = None, **settings: Any) -> Workspace:
+        config = (config or Config()).model_copy(update={"data_dir": tmp_path / f"data{len(stores)}"})
+        bot, store = build_bot(config)
+        stores.append(store)
+        core = CoreSpy(bot)
         adapter = SlackAdapter(core, bot_token=BOT_TOKEN, app_token=APP_TOKEN, signing_secret=SIGNING_SECRET,
                                mode=mode, base_url=slack_api.base_url, port=0, **settings)  # type: ignore[arg-type]
         await adapter.start()
@@ -164,7 +167,8 @@ async def workspaces(tmp_path: Path, slack_api: SlackApiMock) -> AsyncIterator[A
     for adapter in adapters:
         await adapter.stop()
     await session.close()
-    profiles.close()
+    for store in stores:
+        store.close()
 
 
 @pytest.fixture(params=["http", "socket"])
@@ -294,12 +298,14 @@ async def test_a_button_in_an_ephemeral_answer_answers_ephemerally(http):
     assert not http.api.calls_to("chat.postMessage")
 
 
-async def test_a_private_reply_to_a_channel_goes_to_the_dm_only(http):
+async def test_a_private_reply_to_a_channel_goes_to_the_dm_with_a_pointer_where_asked(http):
     http.core.script = [Reply("Fill in the form", (Choice("Yes", "/yes"),), private=True)]
-    await http.mention("sign me up")
-    [post] = await http.api.wait_for("chat.postMessage")
-    assert post.args["channel"] == "D1" and "thread_ts" not in post.args
+    await http.mention("sign me up", ts="1700000001.5")
+    [dm, pointer] = await http.api.wait_for("chat.postMessage", 2)
     assert http.api.calls_to("conversations.open")[0].args["users"] == "U1"
+    assert dm.args["channel"] == "D1" and "thread_ts" not in dm.args and buttons(dm)[0]["value"] == "/yes"
+    assert pointer.args["channel"] == "C1" and pointer.args["thread_ts"] == "1700000001.5"
+    assert section_text(pointer) == "Fill in the form" and not buttons(pointer)
 
 
 async def test_the_bots_own_messages_and_edits_are_ignored(slack):
@@ -323,6 +329,119 @@ async def test_an_event_retry_is_not_answered_twice(slack):
     await slack.dm("/help")
     posts = await slack.api.wait_for("chat.postMessage", 2)
     assert len(slack.core.handled) == 2 and len(posts) == 2
+
+
+# --- signups and exports (the core's forms, through Slack's buttons) ------------------------
+
+TRIP = """
+events:
+  - id: trip
+    names: {en: "Study trip"}
+    timezone: Europe/Amsterdam
+    start: 2031-05-10 09:00:00
+    end: 2031-05-12 17:00:00
+    place: {en: "Koriyama"}
+    signup:
+      form:
+        - id: name
+          type: text
+          label: {en: "Your name"}
+        - id: member
+          type: choice
+          label: {en: "Are you a member?"}
+          options:
+            - id: member
+              label: {en: "Member"}
+            - id: guest
+              label: {en: "Guest"}
+      consent:
+        en: "I agree that my answers are stored for this trip."
+faq:
+  - id: trip-place
+    event: trip
+    en:
+      question: "Where does the trip go?"
+      answer: "To Koriyama."
+"""
+ORGANISER = "U9"
+
+
+@pytest.fixture
+def trip_config(tmp_path: Path) -> Config:
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "events.yaml").write_text(TRIP, "utf-8")
+    return Config(content=ContentConfig(path=content),
+                  roles=RolesConfig(organisers={"trip": [f"slack:{ORGANISER}"]}))
+
+
+def button_with(call: Any, ending: str) -> dict[str, Any]:
+    return next(b for b in buttons(call) if b["value"].endswith(ending))
+
+
+async def sign_up(ws: Workspace, user: str = "U1") -> None:
+    """From a channel: the slash command moves to the DM, where buttons and one typed answer fill the form."""
+    dm = "D" + user[1:]
+    await ws.command("signup trip", user=user, channel="C1")
+    [pointer] = await ws.api.wait_for("response")
+    assert "private chat" in section_text(pointer) and not buttons(pointer)
+    [start] = await ws.api.wait_for("chat.postMessage", where=lambda c: c.args["channel"] == dm)
+    steps = 1
+
+    async def press(ending: str) -> Any:
+        nonlocal steps
+        last = (await ws.api.wait_for("chat.postMessage", steps, where=lambda c: c.args["channel"] == dm))[-1]
+        await ws.press(button_with(last, ending), user=user, channel=dm)
+        steps += 1
+        return (await ws.api.wait_for("chat.postMessage", steps, where=lambda c: c.args["channel"] == dm))[-1]
+
+    name_question = await press("/signup trip")
+    assert "Your name" in section_text(name_question)
+    await ws.dm("Anna de Vries", user=user)
+    steps += 1
+    member_question = (await ws.api.wait_for("chat.postMessage", steps, where=lambda c: c.args["channel"] == dm))[-1]
+    assert "Are you a member?" in section_text(member_question)
+    consent = await press(" opt guest")
+    assert "I agree that my answers" in section_text(consent)
+    summary = await press(" agree")
+    assert "Anna de Vries" in section_text(summary) and "Guest" in section_text(summary)
+    confirmed = await press(" confirm")
+    assert "You are signed up for Study trip" in section_text(confirmed)
+
+
+async def test_a_full_signup_by_buttons(workspaces, trip_config):
+    ws = await workspaces("http", trip_config)
+    await sign_up(ws)
+    [complete] = await ws.api.wait_for("files.completeUploadExternal")  # the calendar file
+    assert complete.args["channel_id"] == "D1" and complete.args["files"][0]["title"] == "trip.ics"
+    [upload] = ws.api.calls_to("upload")
+    assert b"BEGIN:VCALENDAR" in upload.data
+    await ws.event({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"})
+    [publish] = await ws.api.wait_for("views.publish")
+    assert "Your signups" in section_text(publish) and "Study trip" in section_text(publish)
+
+
+async def test_an_organisers_csv_export_is_uploaded_to_their_dm(workspaces, trip_config):
+    ws = await workspaces("socket", trip_config)
+    await sign_up(ws)
+    await ws.command("export trip csv", user=ORGANISER, channel="C1")  # in a channel: the list goes to the DM
+    [offer] = await ws.api.wait_for("chat.postMessage", where=lambda c: c.args["channel"] == "D9")
+    await ws.press(button_with(offer, "csv all"), user=ORGANISER, channel="D9")
+    [get_url] = await ws.api.wait_for("files.getUploadURLExternal", where=lambda c: "csv" in c.args["filename"])
+    assert get_url.args["filename"] == "trip-signups.csv"
+    [complete] = await ws.api.wait_for("files.completeUploadExternal", where=lambda c: c.args["channel_id"] == "D9")
+    csv_upload = next(c for c in ws.api.calls_to("upload") if c.args["file_id"] == complete.args["files"][0]["id"])
+    assert b"Anna de Vries" in csv_upload.data
+    assert not any(c.args.get("channel") == "C1" for c in ws.api.calls_to("chat.postMessage"))
+
+
+async def test_someone_else_cannot_export(workspaces, trip_config):
+    ws = await workspaces("http", trip_config)
+    await ws.dm("/export trip csv", user="U1")
+    [post] = await ws.api.wait_for("chat.postMessage")
+    assert "can't help with that" in section_text(post)
+    assert not ws.api.calls_to("files.getUploadURLExternal")
+
 
 
 # --- HTTP mode: signatures ----------------------------------------------------------------
