@@ -6,6 +6,7 @@ over the Socket Mode websocket. The bot is the real core on the shipped sample c
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -17,6 +18,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 import pytest
+import yaml
 
 from adapters import slack_render as render
 from adapters.slack import SlackAdapter
@@ -38,9 +40,12 @@ class CoreSpy:
         self.bot = bot
         self.handled: list[Incoming] = []
         self.script: list[Reply] | None = None
+        self.gate = asyncio.Event()  # clear it to make the core slow: it answers once the gate opens
+        self.gate.set()
 
     async def handle(self, message: Incoming) -> list[Reply]:
         self.handled.append(message)
+        await self.gate.wait()
         return list(self.script) if self.script is not None else await self.bot.handle(message)
 
     def __getattr__(self, name: str) -> Any:
@@ -282,6 +287,26 @@ async def test_the_slash_command_is_acknowledged_and_answered_privately(slack):
     await slack.command("how many people attend EWRC")
     answer = (await slack.api.wait_for("response", 2))[-1]
     assert "6,000" in section_text(answer)
+
+
+async def test_the_slash_command_is_acknowledged_before_a_slow_answer(slack):
+    slack.core.gate.clear()
+    await slack.command("how many people attend EWRC")  # returns with Slack's acknowledgement
+    assert len(slack.core.handled) == 1 and not slack.api.calls_to("response")
+    slack.core.gate.set()
+    [answer] = await slack.api.wait_for("response")
+    assert "6,000" in section_text(answer)
+
+
+async def test_stop_finishes_the_replies_in_flight(http):
+    http.core.gate.clear()
+    await http.dm("how many people attend EWRC")
+    stopping = asyncio.create_task(http.adapter.stop())
+    await asyncio.sleep(0.05)
+    assert not stopping.done()
+    http.core.gate.set()
+    await stopping
+    assert "6,000" in section_text(http.api.calls_to("chat.postMessage")[0])
 
 
 async def test_the_slash_command_maps_command_words_and_empty_text(http):
@@ -554,6 +579,17 @@ async def test_a_long_reply_is_split_within_slacks_limits(http):
 
 
 # --- configuration, start-up and logs -----------------------------------------------------
+
+
+def test_the_manifest_matches_the_adapter():
+    manifest = yaml.safe_load((Path(__file__).parents[1] / "slack-app-manifest.yaml").read_text("utf-8"))
+    features, settings = manifest["features"], manifest["settings"]
+    assert set(settings["event_subscriptions"]["bot_events"]) == {"message.im", "app_mention", "app_home_opened"}
+    assert [c["command"] for c in features["slash_commands"]] == [SlackConfig().slash_command]
+    assert settings["socket_mode_enabled"] and settings["interactivity"]["is_enabled"]
+    assert features["app_home"]["home_tab_enabled"] and features["app_home"]["messages_tab_enabled"]
+    assert {"app_mentions:read", "chat:write", "commands", "files:write", "im:history", "im:write",
+            "users:read"} <= set(manifest["oauth_config"]["scopes"]["bot"])
 
 
 def test_from_config_needs_the_tokens_for_the_mode(tmp_path):
