@@ -42,6 +42,7 @@ PERMANENT_ERRORS = frozenset({
 })
 SEEN_EVENTS = 10_000  # event ids remembered in memory to drop Slack's retries of handled events
 STALE = "/stale"
+CONNECT_TIMEOUT = 30.0  # seconds to establish the Socket Mode connection at start
 _REDACTED_LOGGERS = ("slack_sdk", "slack_bolt", "aiohttp", "eventbot", __name__)
 
 
@@ -147,21 +148,34 @@ class SlackAdapter:
     # --- lifecycle ------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Check the token, then connect by Socket Mode or listen for HTTP requests; returns once running."""
+        """Check the token, then connect by Socket Mode or listen for HTTP requests; returns once running.
+
+        Raises RuntimeError with Slack's reason when a token is refused or Slack cannot be reached.
+        """
         self._redact_logs()
         try:
+            await self._start()
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _start(self) -> None:
+        try:
             auth = await self.client.auth_test()
-        except SlackApiError as exc:
-            raise RuntimeError(f"Slack refused the bot token: {exc.response.get('error')}") from None
+        except (SlackClientError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            raise RuntimeError(f"Slack refused the bot token or is unreachable: {self._describe(exc)}") from None
         self.bot_user_id, self.bot_id = auth.get("user_id"), auth.get("bot_id")
         if self.mode == "socket":
             self._socket = AsyncSocketModeHandler(self.app, app_token=self._app_token, web_client=self.client)
             try:
                 self._socket.client.wss_uri = await self._socket.client.issue_new_wss_url()
-            except SlackApiError as exc:
-                await self._socket.close_async()
-                raise RuntimeError(f"Slack refused the app-level token: {exc.response.get('error')}") from None
-            await self._socket.connect_async()
+            except (SlackClientError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                raise RuntimeError(f"Slack refused the app-level token: {self._describe(exc)}") from None
+            try:  # slack_sdk retries a failing connection forever: give up after a while
+                await asyncio.wait_for(self._socket.connect_async(), CONNECT_TIMEOUT)
+            except asyncio.TimeoutError:
+                raise RuntimeError("could not connect to Slack's Socket Mode websocket") from None
+            log.info("connected to Slack by Socket Mode")
         else:
             server = web.Application()
             server.router.add_post(self.path, self._on_http)

@@ -618,13 +618,14 @@ async def test_from_config_builds_an_adapter_on_the_configured_api(tmp_path, sla
         await adapter.stop()
 
 
-async def test_a_refused_token_stops_the_start_with_a_clear_error(tmp_path, slack_api):
-    slack_api.fail("auth.test", error="invalid_auth")
+@pytest.mark.parametrize("method", ["auth.test", "apps.connections.open"])
+async def test_a_refused_token_stops_the_start_with_a_clear_error(slack_api, method):
+    slack_api.fail(method, error="invalid_auth")
     adapter = SlackAdapter(None, bot_token=BOT_TOKEN, app_token=APP_TOKEN,  # type: ignore[arg-type]
                            base_url=slack_api.base_url)
     with pytest.raises(RuntimeError, match="invalid_auth"):
         await adapter.start()
-    await adapter.stop()
+    assert not logging.getLogger("slack_sdk.web.async_base_client").filters  # cleaned up
 
 
 async def test_no_token_or_secret_appears_in_the_logs(workspaces, caplog):
