@@ -12,6 +12,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, Sequence
 
+from bot import cli_signups
 from bot.app import build_bot, build_knowledge
 from bot.datafiles import StorageError
 from bot.config import Config, ConfigError, find_config, load_config
@@ -33,6 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--lang", choices=LANGUAGES, help="your language, as a platform would hint it")
 
     sub.add_parser("run", help="run the bot on every platform whose token is set (Telegram, Slack)")
+
+    cli_signups.add_parser(sub)
 
     faq = sub.add_parser("faq", help="check, ask and evaluate the FAQ").add_subparsers(dest="faq_command", required=True)
     check = faq.add_parser("check", help="validate content files and print every problem as file:line: message")
@@ -69,6 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_chat(config, args.lang))
         if args.command == "run":
             return asyncio.run(_run(config))
+        if args.command == "signups":
+            return cli_signups.run(config, args)
         if args.faq_command == "check":
             return _check(args.paths, args.strict, config)
         if args.faq_command == "ask":

@@ -15,7 +15,7 @@ from faq.content import Event
 StatusFilter = Literal["confirmed", "waitlist", "all"]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 BASE_COLUMNS = ("id", "status", "waitlist_position", "created_at", "updated_at", "confirmed_at", "offered_until",
-                "cancelled_at", "cancel_reason", "platform", "user_id", "name", "language", "consent_at")
+                "cancelled_at", "cancel_reason", "platform", "user_id", "platform_name", "language", "consent_at")
 
 
 def _wanted(signup: Signup, status: StatusFilter) -> bool:
@@ -30,7 +30,8 @@ def rows(event: Event, book: EventBook, status: StatusFilter = "all") -> tuple[l
     """The header and one row per signup: fixed columns, then the event's form fields."""
     fields = [f.id for f in event.signup.form] if event.signup else []
     answer_keys = sorted({k for s in book.all() for k in s.answers} - set(fields))  # fields since removed
-    header = [*BASE_COLUMNS, *fields, *answer_keys]
+    columns = {key: f"form:{key}" if key in BASE_COLUMNS else key for key in (*fields, *answer_keys)}
+    header = [*BASE_COLUMNS, *columns.values()]
     out = []
     for signup in book.all():
         if not _wanted(signup, status):
@@ -40,10 +41,10 @@ def rows(event: Event, book: EventBook, status: StatusFilter = "all") -> tuple[l
             "created_at": signup.created_at, "updated_at": signup.updated_at, "confirmed_at": signup.confirmed_at,
             "offered_until": signup.offered_until, "cancelled_at": signup.cancelled_at,
             "cancel_reason": signup.cancel_reason, "platform": signup.platform, "user_id": signup.user_id,
-            "name": signup.name, "language": signup.language, "consent_at": signup.consent_at,
+            "platform_name": signup.name, "language": signup.language, "consent_at": signup.consent_at,
         }
-        for key in (*fields, *answer_keys):
-            row[key] = signup.answers.get(key)
+        for key, column in columns.items():
+            row[column] = signup.answers.get(key)
         out.append(row)
     return header, out
 

@@ -36,6 +36,7 @@ class Deliverer:
         self.clock = clock
         self.tick = tick
         self.wake = asyncio.Event()
+        self._stopping = False
         self._task: asyncio.Task[None] | None = None
 
     async def deliver_due(self) -> int:
@@ -89,11 +90,14 @@ class Deliverer:
 
     async def run(self) -> None:
         """Deliver whenever woken (new messages queued) and every INTERVAL seconds."""
-        while True:
+        while not self._stopping:
             try:
-                await asyncio.wait_for(self.wake.wait(), timeout=INTERVAL)
-            except asyncio.TimeoutError:
+                async with asyncio.timeout(INTERVAL):
+                    await self.wake.wait()
+            except TimeoutError:
                 pass
+            if self._stopping:
+                break
             self.wake.clear()
             try:
                 await self.tick()
@@ -106,9 +110,15 @@ class Deliverer:
         if self._task is None:
             self._task = asyncio.create_task(self.run(), name="eventbot-outbox")
 
-    async def stop(self) -> None:
-        """Stop the background worker."""
-        if self._task is not None:
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop the background worker, letting a send in flight finish (up to `grace` seconds)."""
+        if self._task is None:
+            return
+        self._stopping = True
+        self.wake.set()
+        done, _ = await asyncio.wait({self._task}, timeout=grace)
+        if not done:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        self._task = None
+        self._stopping = False

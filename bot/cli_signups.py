@@ -1,0 +1,61 @@
+"""`eventbot signups export|stats`: the signup lists for organisers, read while the bot runs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from bot import export
+from bot.app import build_knowledge
+from bot.config import Config
+from bot.storage import TinyStore
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add the `signups` command and its subcommands."""
+    signups = sub.add_parser("signups", help="export signup lists and show counts").add_subparsers(
+        dest="signups_command", required=True)
+    ex = signups.add_parser("export", help="one row per signup: CSV (spreadsheets) or JSON")
+    ex.add_argument("event", help="event id")
+    ex.add_argument("--format", choices=("csv", "json"), default="csv")
+    ex.add_argument("--status", choices=("confirmed", "waitlist", "all"), default="all")
+    ex.add_argument("--output", "-o", type=Path, help="file to write (default: standard output)")
+    st = signups.add_parser("stats", help="confirmed / capacity, waiting list, cancellations, signups per day")
+    st.add_argument("event", nargs="?", help="event id (default: every event with signups)")
+    st.add_argument("--json", action="store_true")
+
+
+def run(config: Config, args: argparse.Namespace) -> int:
+    """Run `eventbot signups ...`; opens the data folder read-only, so the bot may keep running."""
+    knowledge = build_knowledge(config)
+    events = knowledge.content.events
+    wanted = [args.event] if args.event else [e.id for e in events.values() if e.signup]
+    unknown = [e for e in wanted if e not in events]
+    if unknown:
+        print(f"eventbot: unknown event {unknown[0]!r} (known: {', '.join(events)})", file=sys.stderr)
+        return 2
+    store = TinyStore(config.data_dir, readonly=True)
+    if args.signups_command == "export":
+        event = events[args.event]
+        header, table = export.rows(event, store.book(event.id), args.status)
+        data = export.to_json(event, header, table) if args.format == "json" else export.to_csv(header, table)
+        if args.output:
+            args.output.write_bytes(data)
+            print(f"{len(table)} signups written to {args.output}", file=sys.stderr)
+        else:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+        return 0
+    figures = [export.stats(events[e], store.book(e)) for e in wanted]
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False, indent=2))
+        return 0
+    for f in figures:
+        capacity = f["capacity"] if f["capacity"] is not None else "no limit"
+        print(f"{f['event']}: {f['confirmed']} confirmed / {capacity}, {f['offered']} offered, "
+              f"{f['waitlisted']} on the waiting list, {f['cancelled']} cancelled")
+        for day, count in f["per_day"].items():
+            print(f"  {day}: {count} signups")
+    return 0
