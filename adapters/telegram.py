@@ -266,8 +266,9 @@ class TelegramAdapter:
         private = chat.type == "private"
         if private:
             match = _START_PARAM.fullmatch(text.strip())
-            if match:
-                text = from_deep_link(match.group(1))
+            command = from_deep_link(match.group(1)) if match else ""
+            if command and self.bot.registry.get(command[1:].split(" ", 1)[0]) is not None:
+                text = command  # a link from one of the bot's own buttons; other /start parameters stay /start
         else:
             text = self._addressed_text(message)
             if text is None:

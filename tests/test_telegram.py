@@ -372,6 +372,7 @@ async def test_a_deep_link_start_reaches_the_core_as_the_command(start):
     h = await start()
     plain = await h.say("/start")
     assert "Hello" in plain[0]
+    assert "Hello" in (await h.say("/start campaign-42"))[0]  # not one of the bot's links: just /start
     linked = await h.say("/start topics-ewrc")
     assert linked and "Hello" not in linked[0]
     assert h.buttons()[0]["callback_data"].startswith("/answer ")
