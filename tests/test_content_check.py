@@ -883,3 +883,69 @@ def test_every_japan_journey_entry_has_japanese(sample):
     japan = [e for e in content.entries.values() if e.event == "japan-journey"]
     assert japan
     assert [e.id for e in japan if "ja" not in e.texts] == []
+
+
+# --- signup blocks -------------------------------------------------------------------------
+
+
+def test_signup_block_problems_are_all_reported_with_their_lines(tmp_path):
+    f = write(tmp_path, "events.yaml", """
+        events:
+          - id: trip
+            names: {en: Trip}
+            timezone: Asia/Tokyo
+            signup:
+              capacity: 0
+              waitlist: sometimes
+              opens: 2026-05-01
+              closes: 2026-04-01
+              colour: blue
+              form:
+                - id: email
+                  type: mail
+                  label: {en: E-mail}
+                - id: diet
+                  type: choice
+                  label: {en: Diet}
+                - id: age
+                  type: number
+                  min: 50
+                  max: 10
+                  label: {en: Age}
+                - id: age
+                  type: text
+                  label: {en: Again}
+                - id: phone
+                  type: phone
+                  region: Netherlands
+                  label: {xx: Phone}
+    """)
+    problems = check(tmp_path)
+    at(problems, f, 6, "'capacity' must be a whole number of at least 1")
+    at(problems, f, 7, "'waitlist' must be true or false")
+    at(problems, f, 9, "'closes' is not after 'opens'")
+    at(problems, f, 10, "unknown key 'colour'")
+    at(problems, f, 13, "unknown type 'mail'")
+    at(problems, f, 15, "a choice field needs a list of 'options'")
+    at(problems, f, 21, "'max' is below 'min'")
+    at(problems, f, 23, "duplicate form field id 'age'")
+    at(problems, f, 28, "'region' must be a two-letter country code")
+    at(problems, f, 29, "unknown language code 'xx'")
+
+
+def test_signup_times_are_in_the_event_time_zone(tmp_path):
+    write(tmp_path, "events.yaml", """
+        events:
+          - id: trip
+            names: {en: Trip}
+            timezone: Asia/Tokyo
+            signup:
+              opens: "2026-05-01 09:30"
+              closes: 2026-06-01
+    """)
+    content, problems = load_content([tmp_path])
+    assert not problems
+    signup = content.events["trip"].signup
+    assert signup.opens.isoformat() == "2026-05-01T09:30:00+09:00"
+    assert signup.closes.isoformat() == "2026-06-01T23:59:59+09:00"
+    assert signup.capacity is None and signup.waitlist and signup.form == ()
