@@ -10,7 +10,7 @@ from typing import Callable
 from bot.calendar import event_ics
 from bot.commands import Command, Registry, Turn, parse_command
 from bot.datafiles import StorageError
-from bot.messages import Choice, Incoming, Messenger, Reply
+from bot.messages import Choice, FormView, Incoming, Messenger, Reply
 from bot.outbox import Deliverer
 from bot.roles import Roles
 from bot.signup_dialog import SignupDialog
@@ -109,6 +109,26 @@ class Bot:
         if signups:
             lines += ["", t("mysignups_header", lang)] + [f"• {self.manage.status_text(s, lang)}" for s in signups]
         return Reply("\n".join(lines), self._event_choices(lang))
+
+    async def signup_form(self, message: Incoming, event_id: str) -> FormView | list[Reply]:
+        """The event's whole signup form for a dialog window, or replies saying why the person cannot sign up."""
+        turn = self._turn(message)
+        return self.dialog.form_view(turn, event_id)
+
+    async def submit_signup(self, message: Incoming, event_id: str, answers: dict[str, str],
+                            consented: bool) -> tuple[dict[str, str], list[Reply]]:
+        """Sign up with a whole form: returns (problems by field id, to show beside the fields) or the replies."""
+        turn = self._turn(message)
+        try:
+            problems, replies = await self.dialog.submit(turn, event_id, answers, consented)
+        except StorageError:
+            return {}, [Reply(t("storage_error", turn.language))]
+        return problems, replies
+
+    def _turn(self, message: Incoming) -> Turn:
+        profile = self.store.profile(message.user_key)
+        return Turn(message.user_key, self._language_of(profile, message, None), profile.last_event,
+                    message.direct, message=message, profile=profile)
 
     def commands(self) -> list[Command]:
         """The visible commands with their help texts, for help and platform menus."""

@@ -66,6 +66,32 @@ class Reply:
     private: bool = False
 
 
+@dataclass(frozen=True)
+class FieldView:
+    """One field of a form shown all at once. For choice and yes/no fields, `options`
+    are the allowed values (Choice.payload is the value to submit)."""
+
+    id: str
+    type: str  # text, email, phone, choice, yesno, number
+    label: str
+    required: bool
+    options: tuple[Choice, ...] = ()
+
+
+@dataclass(frozen=True)
+class FormView:
+    """A signup form with every field, for platforms with dialog windows (Slack modals).
+
+    Submit the answers with `Bot.submit_signup`; `consent` (if set) must be accepted.
+    """
+
+    event_id: str
+    title: str
+    fields: tuple[FieldView, ...]
+    consent: str | None
+    submit_label: str
+
+
 class DeliveryError(Exception):
     """A message could not be delivered. Retryable unless it is Unreachable.
 

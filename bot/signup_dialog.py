@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot import forms
 from bot.commands import Command, Turn
-from bot.messages import Attachment, Choice, Reply
+from bot.messages import Attachment, Choice, FieldView, FormView, Reply
 from bot.signups import AlreadySignedUp, EventFull
 from bot.texts import t
 from faq.content import Event
@@ -298,24 +298,26 @@ class SignupDialog:
             dialog["stage"] = "consent"
             turn.profile = turn.profile.with_(dialog=dialog)
             return [self.prompt(event, dialog, lang)]
-        done = turn.profile.with_(dialog=None)
-        book = bot.store.book(event.id)
+        turn.profile = turn.profile.with_(dialog=None)
+        return await self.register(turn, event, dialog["answers"], dialog["consent_at"])
+
+    async def register(self, turn: Turn, event: Event, answers: dict[str, Any], consent_at: str | None) -> list[Reply]:
+        """Sign the person up with checked answers; the reply says confirmed or waiting-list position."""
+        bot, lang, settings = self.bot, turn.language, event.signup
         refusal = self.window_refusal(event, lang)
         if refusal:  # the window closed while the form was open
-            turn.profile = done
             return refusal
-        message = turn.message
+        book = bot.store.book(event.id)
+        message, done = turn.message, turn.profile
 
         def change() -> Any:
             signup = book.register(
                 turn.user_key, capacity=settings.capacity, waitlist=settings.waitlist, now=bot.clock(),
                 platform=message.platform, user_id=message.user_id, name=message.user_name, language=lang,
-                priority=forms.priority(settings.form, dialog["answers"]), answers=dialog["answers"],
-                consent_at=dialog["consent_at"])
+                priority=forms.priority(settings.form, answers), answers=answers, consent_at=consent_at)
             bot.store.put_profile(done)
             return signup
 
-        turn.profile = done
         try:
             signup = await bot.store.transact(change)
         except AlreadySignedUp as exc:
@@ -329,6 +331,53 @@ class SignupDialog:
         else:
             text = t("signup_waitlisted", lang, event=name, position=book.position(signup))
         return [Reply(text, bot.manage.signup_choices(signup, lang), self.calendar(event, lang))]
+
+    # --- the whole form at once (a platform's dialog window, e.g. a Slack modal) ---------
+
+    def form_view(self, turn: Turn, event_id: str) -> FormView | list[Reply]:
+        """The event's form with every field, or the replies explaining why the person cannot sign up."""
+        event = self.bot.knowledge.content.events.get(event_id)
+        if event is None:
+            return self.bot.unknown_event(turn, event_id)
+        refusal = self.refusal(event, turn)
+        if refusal:
+            return refusal
+        lang, default = turn.language, event.default_language
+        fields = tuple(FieldView(
+            f.id, f.type, forms.label(f.labels, lang, default), f.required,
+            tuple(Choice(forms.label(o.labels, lang, default), o.id) for o in f.options)
+            or ((Choice(t("button_yes", lang), "yes"), Choice(t("button_no", lang), "no")) if f.type == "yesno" else ()),
+        ) for f in event.signup.form)
+        consent = forms.label(event.signup.consent, lang, default) if event.signup.consent else None
+        return FormView(event.id, t("signup_header", lang, event=self.bot.name(event, lang)), fields, consent,
+                        t("button_confirm", lang))
+
+    async def submit(self, turn: Turn, event_id: str, answers: dict[str, str], consented: bool
+                     ) -> tuple[dict[str, str], list[Reply]]:
+        """Check a whole form at once: (problems by field id, "consent" included) or the signup's replies."""
+        view = self.form_view(turn, event_id)
+        if not isinstance(view, FormView):
+            return {}, view
+        event, lang = self.bot.knowledge.content.events[event_id], turn.language
+        problems: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        for field in event.signup.form:
+            raw = (answers.get(field.id) or "").strip()
+            if not raw:
+                if field.required:
+                    problems[field.id] = t("form_required", lang)
+                values[field.id] = None
+                continue
+            try:
+                values[field.id] = forms.check(field, raw)
+            except forms.Invalid as problem:
+                problems[field.id] = t(problem.key, lang, **problem.values)
+        if event.signup.consent and not consented:
+            problems["consent"] = t("form_consent_needed", lang)
+        if problems:
+            return problems, []
+        turn.profile = turn.profile.with_(dialog=None)
+        return {}, await self.register(turn, event, values, self.bot.stamp() if event.signup.consent else None)
 
     def calendar(self, event: Event, lang: str) -> tuple[Attachment, ...]:
         """The event's .ics file as an attachment, when it has dates."""

@@ -242,6 +242,8 @@ TEXTS.update(_texts(
                          "選択肢から一つ選んでください。"),
     form_invalid_yesno=("Please answer yes or no.", "Antwoord met ja of nee.", "Svar ja eller nei.",
                         "「はい」か「いいえ」で答えてください。"),
+    form_consent_needed=("Please accept this to sign up.", "Ga hiermee akkoord om je aan te melden.",
+                         "Du må samtykke for å melde deg på.", "申し込むには同意が必要です。"),
     form_use_buttons=("Please choose one of the options below.", "Kies een van de mogelijkheden hieronder.",
                       "Velg ett av alternativene nedenfor.", "下の選択肢から選んでください。"),
     form_first_step=("This is the first question.", "Dit is de eerste vraag.", "Dette er det første spørsmålet.",

@@ -287,3 +287,29 @@ def test_cli_export_and_stats(person, tmp_path, capsys, config):
     printed = capsys.readouterr().out
     assert "trip: 1 confirmed / 2, 0 offered, 0 on the waiting list, 0 cancelled" in printed
     assert main(["--config", str(cfg), "signups", "export", "nope"]) == 2
+
+
+async def test_whole_form_at_once_for_dialog_windows(config, tmp_path, clock):
+    bot, store = build_bot(config.model_copy(update={"data_dir": tmp_path}), clock)
+    anna = Incoming("slack", "U1", "D1", user_name="Anna", language_hint="nl-NL")
+    try:
+        view = await bot.signup_form(anna, "trip")
+        assert view.title == "Aanmelding: Studiereis"
+        assert [f.id for f in view.fields] == ["name", "email", "member", "age", "dinner", "phone"]
+        assert [o.payload for o in view.fields[2].options] == ["member", "guest"]
+        assert view.consent.startswith("Ik ga akkoord")
+        answers = {"name": "Anna", "email": "anna@", "member": "guest", "age": "17", "dinner": "yes"}
+        problems, replies = await bot.submit_signup(anna, "trip", answers, consented=False)
+        assert set(problems) == {"email", "age", "consent"} and not replies
+        assert "e-mailadres" in problems["email"]
+        answers.update(email="anna@example.org", age="30")
+        problems, replies = await bot.submit_signup(anna, "trip", answers, consented=True)
+        assert not problems and "Je bent aangemeld voor Studiereis" in replies[0].text
+        assert replies[0].attachments[0].filename == "trip.ics"
+        signup = store.book("trip").active("slack:U1")
+        assert signup.answers == {"name": "Anna", "email": "anna@example.org", "member": "guest", "age": 30,
+                                  "dinner": True, "phone": None}
+        again = await bot.signup_form(anna, "trip")
+        assert isinstance(again, list) and "al aangemeld" in again[0].text
+    finally:
+        store.close()
