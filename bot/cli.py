@@ -12,7 +12,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, Sequence
 
-from bot import cli_signups
+from bot import cli_insights, cli_signups
 from bot.app import build_bot, build_knowledge
 from bot.datafiles import StorageError
 from bot.config import Config, ConfigError, find_config, load_config
@@ -53,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--faq", type=Path, action="append", metavar="PATH", help="content folder or file (repeatable)")
     ev.add_argument("--queries", type=Path, required=True, help='JSON lines: {"text": ..., "expected": id or null}')
     ev.add_argument("--json", action="store_true")
+    cli_insights.add_parsers(faq)
     return parser
 
 
@@ -74,6 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_run(config))
         if args.command == "signups":
             return cli_signups.run(config, args)
+        handled = cli_insights.run(config, args) if args.command == "faq" else None
+        if handled is not None:
+            return handled
         if args.faq_command == "check":
             return _check(args.paths, args.strict, config)
         if args.faq_command == "ask":

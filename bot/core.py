@@ -10,6 +10,7 @@ from typing import Callable
 from bot.calendar import event_ics
 from bot.commands import Command, Registry, Turn, parse_command
 from bot.datafiles import StorageError
+from bot.insights import Insights
 from bot.messages import Choice, FormView, Incoming, Messenger, Reply
 from bot.outbox import Deliverer
 from bot.roles import Roles
@@ -41,6 +42,7 @@ class Bot:
         self.messengers: dict[str, Messenger] = {}
         self.dialog = SignupDialog(self)
         self.manage = SignupManager(self)
+        self.insights = Insights(self)
         self.deliverer = Deliverer(store, self.messengers, self.clock, self.manage.fill_all)
         self.registry = Registry()
         for command in (
@@ -51,6 +53,7 @@ class Bot:
             Command("topics", self._topics, "help_topics", args="[EVENT]"),
             *self.dialog.commands(),
             *self.manage.commands(),
+            *self.insights.commands(),
             Command("language", self._language, "help_language", args="CODE"),
             Command("answer", self._answer, hidden=True),
             Command("stale", self.stale, hidden=True),
@@ -286,6 +289,7 @@ class Bot:
         lang = self.knowledge.answer_language(entry, turn.language)
         if entry.event:
             turn.event = entry.event
+        await self.insights.picked(turn, entry.id)
         return [Reply(self._answer_text(entry.texts[lang].answer, lang, turn.language))]
 
     # --- questions ------------------------------------------------------------------
@@ -300,6 +304,7 @@ class Bot:
             turn.event = answer.event
         if answer.band == "answer" and answer.text:
             return [Reply(self._answer_text(answer.text, answer.answer_language or turn.language, turn.language))]
+        await self.insights.record(turn, text, text_language, answer)
         if answer.band == "suggest":
             return [Reply(t("did_you_mean", turn.language), self._suggestions(answer, turn.language))]
         return [self._fallback(turn)]

@@ -41,6 +41,7 @@ class Profile:
     unreachable: bool = False  # the platform refused a message (blocked, left); cleared when they write
     name: str = ""  # display name on the platform
     dialog: dict[str, Any] | None = None  # a multi-step flow in progress (signup form, confirmation)
+    last_question: dict[str, Any] | None = None  # the last question that got "did you mean" (for insights)
 
     def with_(self, **changes: Any) -> "Profile":
         """A copy with some fields changed."""
@@ -105,6 +106,7 @@ class TinyStore:
         self.people = ShardedTable("people", data_dir / "people", lambda i: f"{i % PEOPLE_SHARDS:02d}")
         self.outbox = ShardedTable("outbox", data_dir / "outbox", lambda i: f"{(i - 1) // SEGMENT:06d}")
         self.books: dict[str, EventBook] = {}
+        self.extra: dict[str, ShardedTable] = {}  # tables other parts of the core ask for by name
         self._people_ids: dict[str, int] = {}
         self._load()
         if not readonly:
@@ -114,12 +116,26 @@ class TinyStore:
     # --- loading --------------------------------------------------------------------
 
     def _tables(self) -> list[ShardedTable]:
-        return [self.people, self.outbox, *(b.table for b in self.books.values())]
+        return [self.people, self.outbox, *self.extra.values(), *(b.table for b in self.books.values())]
+
+    def table(self, name: str, per_shard: int = SEGMENT) -> ShardedTable:
+        """A named table of records with int ids (new ids: `next_id()`), kept in <data_dir>/<name>/.
+
+        Records that have a "user_key" are deleted by forget().
+        """
+        table = self.extra.get(name)
+        if table is None:
+            table = ShardedTable(name, self.folder.path / name, lambda i: f"{(i - 1) // per_shard:06d}")
+            table.load()
+            self.extra[name] = table
+        return table
 
     def _load(self) -> None:
         try:
             self.people.load()
             self.outbox.load()
+            for table in self.extra.values():
+                table.load()
             self.books = {}
             signups = self.folder.path / "signups"
             for folder in sorted(signups.iterdir()) if signups.is_dir() else ():
@@ -247,10 +263,16 @@ class TinyStore:
         messages = [seq for seq, r in self.outbox.records.items() if r["user_key"] == user_key]
         for seq in messages:
             self.outbox.delete(seq)
+        other = 0
+        for table in self.extra.values():
+            mine = [i for i, r in table.records.items() if r.get("user_key") == user_key]
+            for i in mine:
+                table.delete(i)
+            other += len(mine)
         doc_id = self._people_ids.pop(user_key, None)
         if doc_id is not None:
             self.people.delete(doc_id)
-        return {"profile": doc_id is not None, "signups": signups, "messages": len(messages)}
+        return {"profile": doc_id is not None, "signups": signups, "messages": len(messages), "other": other}
 
 
 def _record(note: Notification) -> dict[str, Any]:
