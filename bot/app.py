@@ -24,10 +24,13 @@ def content_paths(config: Config) -> list[Path]:
     return [config.content.path or sample_content_path()]
 
 
-def build_knowledge(config: Config, paths: list[Path] | None = None) -> Knowledge:
-    """Load and index the content; raises ContentError when it has errors."""
+def build_knowledge(config: Config, paths: list[Path] | None = None, previous: Knowledge | None = None) -> Knowledge:
+    """Load and index the content; raises ContentError when it has errors.
+
+    With `previous` (a reload), unchanged phrasings reuse its analysis.
+    """
     return Knowledge.load(paths or content_paths(config), config.matching.settings(),
-                          config.default_language, config.content.max_file_bytes)
+                          config.default_language, config.content.max_file_bytes, previous=previous)
 
 
 def build_roles(config: Config) -> Roles:
@@ -43,4 +46,6 @@ def build_bot(config: Config, clock: Callable[[], dt.datetime] | None = None) ->
     """
     knowledge = build_knowledge(config)
     store = TinyStore(config.data_dir)
-    return Bot(knowledge, store, config.default_language, build_roles(config), clock), store
+    bot = Bot(knowledge, store, config.default_language, build_roles(config), clock,
+              loader=lambda previous: build_knowledge(config, previous=previous))
+    return bot, store

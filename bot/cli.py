@@ -7,13 +7,14 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, Sequence
 
 from bot import cli_insights, cli_signups
-from bot.app import build_bot, build_knowledge
+from bot.app import build_bot, build_knowledge, content_paths
 from bot.datafiles import StorageError
 from bot.config import Config, ConfigError, find_config, load_config
 from bot.runner import configured_adapters, run_until_stopped
@@ -23,6 +24,7 @@ from faq.language import detect, supported
 from faq.normalize import LANGUAGES
 
 log = logging.getLogger("eventbot")
+PID_FILE = "eventbot.pid"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--lang", choices=LANGUAGES, help="your language, as a platform would hint it")
 
     sub.add_parser("run", help="run the bot on every platform whose token is set (Telegram, Slack)")
+    sub.add_parser("reload", help="make the running bot re-read its events and FAQ (like SIGHUP)")
 
     cli_signups.add_parser(sub)
 
@@ -73,6 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_chat(config, args.lang))
         if args.command == "run":
             return asyncio.run(_run(config))
+        if args.command == "reload":
+            return _reload(config)
         if args.command == "signups":
             return cli_signups.run(config, args)
         handled = cli_insights.run(config, args) if args.command == "faq" else None
@@ -101,6 +106,26 @@ def adapter_class(name: str) -> Any:
     return next(iter(found)).load()
 
 
+def _reload(config: Config) -> int:
+    # check first, so a broken file is reported here and not only in the bot's log
+    content, problems = load_content(content_paths(config), config.content.max_file_bytes, check_duplicates=False)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        print("eventbot: the content has errors; the running bot keeps the old content:", file=sys.stderr)
+        for problem in errors:
+            print(problem, file=sys.stderr)
+        return 1
+    try:
+        pid = int((config.data_dir / PID_FILE).read_text())
+        os.kill(pid, signal.SIGHUP)
+    except (OSError, ValueError):
+        print(f"eventbot: no running bot found for the data folder {config.data_dir}", file=sys.stderr)
+        return 2
+    print(f"reload requested: {len(content.events)} events, {len(content.entries)} FAQ entries "
+          "(the bot's log shows what changed)")
+    return 0
+
+
 async def _run(config: Config) -> int:
     bot, store = build_bot(config)
     try:
@@ -117,7 +142,7 @@ async def _run(config: Config) -> int:
             print("eventbot: no platform configured: set TELEGRAM_BOT_TOKEN and/or SLACK_BOT_TOKEN "
                   "(see README), or use 'eventbot chat' for the console", file=sys.stderr)
             return 2
-        await run_until_stopped(bot, adapters)
+        await run_until_stopped(bot, adapters, pid_file=config.data_dir / PID_FILE)
     finally:
         store.close()
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import zoneinfo
@@ -19,7 +20,7 @@ from bot.signup_manage import SignupManager
 from bot.signups import now_iso
 from bot.storage import Profile, TinyStore
 from bot.texts import LANGUAGE_NAMES, t
-from faq.content import Event
+from faq.content import ContentChanges, ContentError, Event
 from faq.knowledge import Answer, Knowledge
 from faq.language import detect, supported
 
@@ -33,13 +34,16 @@ class Bot:
     """Handles messages for every adapter. Holds no platform details."""
 
     def __init__(self, knowledge: Knowledge, store: TinyStore, default_language: str = "en",
-                 roles: Roles | None = None, clock: Callable[[], dt.datetime] | None = None) -> None:
+                 roles: Roles | None = None, clock: Callable[[], dt.datetime] | None = None,
+                 loader: Callable[[Knowledge], Knowledge] | None = None) -> None:
         self.knowledge = knowledge
+        self.loader = loader  # re-reads the content (raises ContentError); None: reloading is off
         self.store = store
         self.default_language = default_language
         self.roles = roles or Roles()
         self.clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
         self.messengers: dict[str, Messenger] = {}
+        self._reload_lock = asyncio.Lock()
         self.dialog = SignupDialog(self)
         self.manage = SignupManager(self)
         self.insights = Insights(self)
@@ -55,6 +59,7 @@ class Bot:
             *self.manage.commands(),
             *self.insights.commands(),
             Command("language", self._language, "help_language", args="CODE"),
+            Command("reload", self._reload, "help_reload", hidden=True),
             Command("answer", self._answer, hidden=True),
             Command("stale", self.stale, hidden=True),
         ):
@@ -93,6 +98,22 @@ class Bot:
         """Switch to reloaded content; raised capacities promote from the waiting lists at once."""
         self.knowledge = knowledge
         await self.manage.fill_all()
+
+    async def reload(self) -> ContentChanges:
+        """Re-read the events and FAQ (in a worker thread; the old content answers meanwhile).
+
+        Raises ContentError with every problem when the files have errors: the old
+        content then stays live.
+        """
+        if self.loader is None:
+            raise ContentError([])
+        async with self._reload_lock:
+            old = self.knowledge
+            new = await asyncio.to_thread(self.loader, old)
+            changes = ContentChanges.between(old.content, new.content)
+            await self.replace_knowledge(new)
+        log.info("content reloaded: %s", changes.summary())
+        return changes
 
     async def mark_unreachable(self, platform: str, user_id: str) -> None:
         """Remember that the platform refuses messages to this person (blocked, left, deleted)."""
@@ -277,6 +298,20 @@ class Bot:
             ))]
         turn.language = turn.chosen_language = code
         return [Reply(t("language_set", code))]
+
+    async def _reload(self, turn: Turn, args: str) -> list[Reply]:
+        """/reload (admins): re-read the content files; errors keep the old content live."""
+        if not self.roles.is_admin(turn.user_key):
+            return [Reply(t("not_allowed", turn.language))]
+        try:
+            changes = await self.reload()
+        except ContentError as exc:
+            problems = "\n".join(str(p) for p in exc.problems[:20])
+            more = len(exc.problems) - 20
+            if more > 0:
+                problems += "\n" + t("reload_more_problems", turn.language, count=more)
+            return [Reply(t("reload_refused", turn.language) + "\n" + problems)]
+        return [Reply(t("reload_done", turn.language) + "\n" + changes.summary())]
 
     async def stale(self, turn: Turn, args: str) -> list[Reply]:
         """A button the adapter no longer recognises (e.g. from before a restart)."""

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
+from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from bot.config import Config
 from bot.core import Bot
 from bot.messages import Adapter
+from faq.content import ContentError
 
 log = logging.getLogger(__name__)
 
@@ -29,17 +32,45 @@ def configured_adapters(factories: Iterable[tuple[str, Any]], bot: Bot, config: 
     return adapters
 
 
-async def run_until_stopped(bot: Bot, adapters: list[Adapter], stop: asyncio.Event | None = None) -> None:
-    """Start the adapters, wait for SIGINT/SIGTERM (or `stop`), then stop them in reverse order."""
+async def reload_and_log(bot: Bot) -> None:
+    """A reload asked for by SIGHUP or `eventbot reload`: the outcome goes to the log."""
+    try:
+        await bot.reload()
+    except ContentError as exc:
+        log.error("reload refused, the old content stays live:\n%s", exc)
+    except Exception:
+        log.exception("reload failed, the old content stays live")
+
+
+def write_pid_file(path: Path) -> None:
+    """Tell `eventbot reload` which process to signal."""
+    path.write_text(str(os.getpid()))
+
+
+async def run_until_stopped(bot: Bot, adapters: list[Adapter], stop: asyncio.Event | None = None,
+                            pid_file: Path | None = None) -> None:
+    """Start the adapters, wait for SIGINT/SIGTERM (or `stop`), then stop them in reverse order.
+
+    SIGHUP re-reads the content while running.
+    """
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     handled = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    reloads: set[asyncio.Task[None]] = set()
+
+    def reload() -> None:
+        task = asyncio.ensure_future(reload_and_log(bot))
+        reloads.add(task)
+        task.add_done_callback(reloads.discard)
+
+    for sig, action in ((signal.SIGINT, stop.set), (signal.SIGTERM, stop.set), (signal.SIGHUP, reload)):
         try:
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, action)
             handled.append(sig)
         except (NotImplementedError, RuntimeError):  # not the main thread, or not supported here
             pass
+    if pid_file is not None:
+        write_pid_file(pid_file)
     started: list[Adapter] = []
     try:
         for adapter in adapters:
@@ -59,3 +90,5 @@ async def run_until_stopped(bot: Bot, adapters: list[Adapter], stop: asyncio.Eve
                 log.exception("the %s adapter did not stop cleanly", adapter.platform)
         for sig in handled:
             loop.remove_signal_handler(sig)
+        if pid_file is not None:
+            pid_file.unlink(missing_ok=True)

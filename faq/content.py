@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -96,6 +96,37 @@ class Content:
     events: dict[str, Event]
     entries: dict[str, FaqEntry]
     files: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ContentChanges:
+    """What a reload changed: ids of entries and events added, removed and changed."""
+
+    entries_added: tuple[str, ...] = ()
+    entries_removed: tuple[str, ...] = ()
+    entries_changed: tuple[str, ...] = ()
+    events_added: tuple[str, ...] = ()
+    events_removed: tuple[str, ...] = ()
+    events_changed: tuple[str, ...] = ()
+
+    @classmethod
+    def between(cls, old: "Content", new: "Content") -> "ContentChanges":
+        """Compare two loads (where something is defined does not count as a change)."""
+        def diff(a: dict[str, Any], b: dict[str, Any]) -> tuple[tuple[str, ...], ...]:
+            same = lambda x, y: replace(x, file="", line=0) == replace(y, file="", line=0)  # noqa: E731
+            return (tuple(k for k in b if k not in a), tuple(k for k in a if k not in b),
+                    tuple(k for k in b if k in a and not same(a[k], b[k])))
+        return cls(*diff(old.entries, new.entries), *diff(old.events, new.events))
+
+    def summary(self) -> str:
+        """One line per kind of change, e.g. "FAQ entries added: a, b"."""
+        lines = []
+        for label, ids in (("FAQ entries added", self.entries_added), ("FAQ entries removed", self.entries_removed),
+                           ("FAQ entries changed", self.entries_changed), ("events added", self.events_added),
+                           ("events removed", self.events_removed), ("events changed", self.events_changed)):
+            if ids:
+                lines.append(f"{label} ({len(ids)}): {', '.join(ids)}")
+        return "\n".join(lines) or "no changes"
 
 
 class ContentError(Exception):
