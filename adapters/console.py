@@ -26,6 +26,8 @@ class ConsoleAdapter:
     """Reads one message per line and prints the replies; numbers pick the last choices."""
 
     platform = "console"
+    max_per_second = 1000.0  # no platform limits on a terminal
+    per_chat_interval = 0.0
 
     def __init__(self, bot: Bot, infile: TextIO, outfile: TextIO, *, interactive: bool,
                  files_dir: Path, language_hint: str | None = None, user_id: str = "local") -> None:

@@ -137,12 +137,20 @@ async def _run(config: Config) -> int:
                 factories.append((ep.name, ep.load()))
             except ImportError as exc:
                 log.warning("the %s adapter cannot be loaded: %s", ep.name, exc)
-        adapters = configured_adapters(factories, bot, config, os.environ)
+        try:
+            adapters = configured_adapters(factories, bot, config, os.environ)
+        except ConfigError as exc:
+            print(f"eventbot: invalid config, not starting:\n{exc}", file=sys.stderr)
+            return 2
         if not adapters:
             print("eventbot: no platform configured: set TELEGRAM_BOT_TOKEN and/or SLACK_BOT_TOKEN "
                   "(see README), or use 'eventbot chat' for the console", file=sys.stderr)
             return 2
-        await run_until_stopped(bot, adapters, pid_file=config.data_dir / PID_FILE)
+        try:
+            await run_until_stopped(bot, adapters, pid_file=config.data_dir / PID_FILE)
+        except RuntimeError as exc:  # an adapter could not connect (e.g. a rejected token); says which, no secret
+            print(f"eventbot: could not start: {exc}", file=sys.stderr)
+            return 2
     finally:
         store.close()
     return 0

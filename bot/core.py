@@ -8,6 +8,7 @@ import logging
 import zoneinfo
 from typing import Callable
 
+from bot.broadcasts import Broadcasts
 from bot.calendar import event_ics
 from bot.commands import Command, Registry, Turn, parse_command
 from bot.datafiles import StorageError
@@ -47,7 +48,8 @@ class Bot:
         self.dialog = SignupDialog(self)
         self.manage = SignupManager(self)
         self.insights = Insights(self)
-        self.deliverer = Deliverer(store, self.messengers, self.clock, self.manage.fill_all)
+        self.broadcasts = Broadcasts(self)
+        self.deliverer = Deliverer(store, self.messengers, self.clock, self.tick)
         self.registry = Registry()
         for command in (
             Command("start", self._start, "help_start"),
@@ -58,6 +60,7 @@ class Bot:
             *self.dialog.commands(),
             *self.manage.commands(),
             *self.insights.commands(),
+            *self.broadcasts.commands(),
             Command("language", self._language, "help_language", args="CODE"),
             Command("reload", self._reload, "help_reload", hidden=True),
             Command("answer", self._answer, hidden=True),
@@ -81,13 +84,20 @@ class Bot:
 
         Call after attaching the adapters.
         """
-        await self.manage.fill_all()
+        await self.tick()
+        await self.broadcasts.resume()
         await self.deliverer.deliver_due()
         self.deliverer.start()
+
+    async def tick(self) -> None:
+        """Time-driven work: expired offers, free places, due reminders (the delivery worker calls this)."""
+        await self.manage.fill_all()
+        await self.broadcasts.send_due_reminders()
 
     async def stop(self) -> None:
         """Stop background work and let the last write land."""
         await self.deliverer.stop()
+        await self.broadcasts.stop()
         await self.store.drain()
 
     def wake_delivery(self) -> None:
@@ -192,14 +202,15 @@ class Bot:
         turn = Turn(message.user_key, self._language_of(profile, message, detected), profile.last_event,
                     message.direct, message=message, profile=profile)
         if command is None and profile.dialog:
-            replies = await self.dialog.answer(turn, text)
+            flow = self.broadcasts if profile.dialog.get("kind") == "broadcast" else self.dialog
+            replies = await flow.answer(turn, text)
         elif command is None:
             replies = await self._question(turn, text, detected or turn.language)
         else:
             name, args = command
             handler = self.registry.get(name)
             replies = await handler.handler(turn, args) if handler else [Reply(t("unknown_command", turn.language, command=name))]
-            if turn.profile.dialog and name not in _FORM_COMMANDS:
+            if turn.profile.dialog and name not in _FORM_COMMANDS and turn.profile.dialog.get("kind") == "signup":
                 replies += self.dialog.resume(turn)
         if turn.forgotten:
             return replies

@@ -125,13 +125,22 @@ class Messenger(Protocol):
 
     platform: str
 
-    async def send(self, chat_id: str, reply: Reply) -> None:
-        """Deliver one reply to one chat (a private chat, group or channel)."""
+    async def send(self, chat_id: str, reply: Reply) -> str | None:
+        """Deliver one reply to one chat (a private chat, group or channel).
+
+        Returns the platform's id of the (last) message sent, where it has one, so the
+        core can edit it later (`edit`, optional) or recognise replies to it.
+        """
         ...
 
     async def notify(self, user_id: str, reply: Reply) -> None:
         """Deliver one reply to the person's private chat with the bot."""
         ...
+
+    # Optional: `async def edit(self, chat_id: str, message_id: str, reply: Reply) -> None`
+    # replaces the text of a message sent before (broadcast progress). And
+    # `max_per_second` / `per_chat_interval`: the platform's pace for messages the core
+    # starts itself (defaults below).
 
 
 class Adapter(Messenger, Protocol):

@@ -13,12 +13,16 @@ import logging
 from dataclasses import replace
 from typing import Awaitable, Callable, Mapping
 
+from aiolimiter import AsyncLimiter
+
 from bot.messages import Choice, DeliveryError, Messenger, NotConnected, Reply, Unreachable
 from bot.storage import Notification, TinyStore
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+DEFAULT_RATE = 25.0  # messages per second per platform, unless the messenger says otherwise
+DEFAULT_PER_CHAT = 1.0  # seconds between two messages to one chat
 INTERVAL = 30.0  # seconds between passes when nothing wakes the worker
 
 
@@ -38,21 +42,58 @@ class Deliverer:
         self.wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
+        self._limiters: dict[str, AsyncLimiter] = {}
+        self._last_sent: dict[str, float] = {}  # person -> loop time of the last message to them
 
     async def deliver_due(self) -> int:
-        """One pass over the queue; returns how many messages were delivered."""
-        delivered = 0
+        """One pass over the queue, each platform at its own pace; returns how many were delivered."""
+        now = self.clock()
+        by_platform: dict[str, list[Notification]] = {}
         for note in self.store.pending():
-            now = self.clock()
             if note.next_attempt and dt.datetime.fromisoformat(note.next_attempt) > now:
                 continue
-            messenger = self.messengers.get(note.platform)
-            if messenger is None:
+            if note.platform in self.messengers:
+                by_platform.setdefault(note.platform, []).append(note)
+        counts = await asyncio.gather(*(self._drain(p, notes) for p, notes in by_platform.items()))
+        return sum(counts)
+
+    async def _drain(self, platform: str, notes: list[Notification]) -> int:
+        """Send a platform's due messages: at most `max_per_second`, one chat at most every `per_chat_interval`."""
+        messenger = self.messengers[platform]
+        rate = float(getattr(messenger, "max_per_second", DEFAULT_RATE))
+        per_chat = float(getattr(messenger, "per_chat_interval", DEFAULT_PER_CHAT))
+        limiter = self._limiters.get(platform)
+        if limiter is None or limiter.max_rate != rate:
+            limiter = self._limiters[platform] = AsyncLimiter(rate, 1.0)
+        slots = asyncio.Semaphore(max(1, int(rate)))
+        delivered = 0
+
+        async def one(note: Notification) -> None:
+            nonlocal delivered
+            try:
+                outcome = await self._send(messenger, note, self.clock())
+                if outcome is not None:
+                    await self.store.transact(lambda: self._record(outcome))
+                    delivered += outcome.status == "sent"
+            finally:
+                slots.release()
+
+        tasks = []
+        loop = asyncio.get_running_loop()
+        for note in notes:
+            if self._stopping:
+                break
+            current = self.store.outbox.get(note.seq)
+            if current is None or current["status"] != "pending":  # cancelled or forgotten meanwhile
                 continue
-            outcome = await self._send(messenger, note, now)
-            if outcome is not None:
-                await self.store.transact(lambda o=outcome: self._record(o))
-                delivered += outcome.status == "sent"
+            wait = self._last_sent.get(note.user_key, -per_chat) + per_chat - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            await slots.acquire()
+            await limiter.acquire()
+            self._last_sent[note.user_key] = loop.time()
+            tasks.append(asyncio.create_task(one(note)))
+        await asyncio.gather(*tasks, return_exceptions=True)
         return delivered
 
     async def _send(self, messenger: Messenger, note: Notification, now: dt.datetime) -> Notification | None:

@@ -25,7 +25,7 @@ from bot.signups import SEGMENT, EventBook, Refused, Signup
 
 T = TypeVar("T")
 PEOPLE_SHARDS = 16
-NotificationStatus = Literal["pending", "sent", "failed", "unreachable"]
+NotificationStatus = Literal["pending", "sent", "failed", "unreachable", "cancelled"]
 
 __all__ = ["Notification", "Profile", "Store", "StorageError", "TinyStore"]
 
@@ -62,6 +62,7 @@ class Notification:
     attempts: int = 0
     next_attempt: str | None = None
     sent_at: str | None = None
+    ref: int | None = None  # the broadcast it belongs to
 
     @property
     def platform(self) -> str:
@@ -238,10 +239,10 @@ class TinyStore:
     # --- outbox ---------------------------------------------------------------------
 
     def enqueue(self, user_key: str, text: str, now: dt.datetime, choices: tuple[tuple[str, str], ...] = (),
-                kind: str = "") -> Notification:
+                kind: str = "", ref: int | None = None) -> Notification:
         """Queue a message for the person; call inside transact (with the change it tells about)."""
         note = Notification(seq=self.outbox.next_id(), user_key=user_key, text=text, choices=choices, kind=kind,
-                            created_at=now.astimezone(dt.timezone.utc).isoformat(timespec="seconds"))
+                            created_at=now.astimezone(dt.timezone.utc).isoformat(timespec="seconds"), ref=ref)
         self.outbox.put(note.seq, _record(note))
         return note
 

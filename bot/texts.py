@@ -348,6 +348,96 @@ TEXTS.update(_texts(
 ))
 
 
+
+# --- broadcasts (organisers) ---------------------------------------------------------
+
+TEXTS.update(_texts(
+    help_broadcast=("organisers: send a message to everyone signed up", "organisatoren: een bericht aan alle aangemelden",
+                    "arrangører: send en melding til alle påmeldte", "主催者向け：申込者全員にメッセージを送る"),
+    help_broadcasts=("organisers: recent broadcasts and their reports", "organisatoren: recente berichten en hun verslag",
+                     "arrangører: nylige utsendelser og rapportene", "主催者向け：最近の一斉送信と結果"),
+    button_continue=("Continue", "Verder", "Fortsett", "次へ"),
+    button_send=("Send", "Versturen", "Send", "送信する"),
+    bc_ask_text=("Type the message for everyone signed up for {event}, in {language}.",
+                 "Typ het bericht voor iedereen die is aangemeld voor {event}, in het {language}.",
+                 "Skriv meldingen til alle som er påmeldt {event}, på {language}.",
+                 "{event}の申込者全員へのメッセージを{language}で入力してください。"),
+    bc_more_languages=("Add the message in another language? Everyone gets their own language, or the event's main language.",
+                       "Het bericht ook in een andere taal? Iedereen krijgt zijn eigen taal, of de hoofdtaal van het evenement.",
+                       "Legge til meldingen på et annet språk? Alle får sitt eget språk, eller arrangementets hovedspråk.",
+                       "他の言語でも追加しますか？各自の言語、なければイベントの主な言語で届きます。"),
+    bc_audience=("Who should get it?", "Wie moet het krijgen?", "Hvem skal få den?", "誰に送りますか？"),
+    bc_audience_confirmed=("Confirmed participants", "Bevestigde deelnemers", "Bekreftede deltakere", "確定した参加者"),
+    bc_audience_waitlist=("The waiting list", "De wachtlijst", "Ventelisten", "キャンセル待ちの方"),
+    bc_audience_all=("Everyone signed up", "Iedereen die is aangemeld", "Alle påmeldte", "申込者全員"),
+    bc_filter=("Only people who use one language?", "Alleen mensen die één taal gebruiken?",
+               "Bare de som bruker ett språk?", "特定の言語の方だけに送りますか？"),
+    bc_everyone=("All languages", "Alle talen", "Alle språk", "すべての言語"),
+    bc_preview=("**Preview for {event}**: {total} recipients ({counts}). Nothing is sent until you press Send.",
+                "**Voorbeeld voor {event}**: {total} ontvangers ({counts}). Er gaat niets weg voordat je op Versturen drukt.",
+                "**Forhåndsvisning for {event}**: {total} mottakere ({counts}). Ingenting sendes før du trykker Send.",
+                "**{event}のプレビュー**：受信者{total}人（{counts}）。「送信する」を押すまで送信されません。"),
+    bc_started=("Broadcast #{id} is on its way to {total} people. I will report when it is done (/broadcasts shows it too).",
+                "Bericht #{id} gaat naar {total} mensen. Ik meld het als het klaar is (ook te zien met /broadcasts).",
+                "Utsendelse #{id} er på vei til {total} personer. Jeg gir beskjed når den er ferdig (se også /broadcasts).",
+                "一斉送信 #{id} を{total}人に送信中です。完了したらお知らせします（/broadcasts でも確認できます）。"),
+    bc_progress=("Broadcast #{id}: {done} of {total} done…", "Bericht #{id}: {done} van {total} klaar…",
+                 "Utsendelse #{id}: {done} av {total} ferdig…", "一斉送信 #{id}：{total}件中{done}件完了…"),
+    bc_report=("Broadcast #{id} ({event}, {status}): {sent} sent, {failed} failed, {unreachable} unreachable, {pending} waiting, of {total}. Started {started}, finished {finished}.",
+               "Bericht #{id} ({event}, {status}): {sent} verstuurd, {failed} mislukt, {unreachable} onbereikbaar, {pending} wachtend, van {total}. Begonnen {started}, klaar {finished}.",
+               "Utsendelse #{id} ({event}, {status}): {sent} sendt, {failed} feilet, {unreachable} utilgjengelige, {pending} venter, av {total}. Startet {started}, ferdig {finished}.",
+               "一斉送信 #{id}（{event}、{status}）：{total}件中 送信済み{sent}、失敗{failed}、到達不能{unreachable}、待機中{pending}。開始 {started}、完了 {finished}。"),
+    bc_cancelled=("Broadcast #{id} is stopped; messages not yet sent are dropped.",
+                  "Bericht #{id} is gestopt; wat nog niet verstuurd was, gaat niet meer weg.",
+                  "Utsendelse #{id} er stoppet; meldinger som ikke er sendt, sendes ikke.",
+                  "一斉送信 #{id} を中止しました。未送信のメッセージは送信されません。"),
+    bc_not_running=("Broadcast #{id} is not running.", "Bericht #{id} loopt niet.", "Utsendelse #{id} pågår ikke.",
+                    "一斉送信 #{id} は実行中ではありません。"),
+    bc_none=("No broadcasts yet.", "Nog geen berichten verstuurd.", "Ingen utsendelser ennå.", "一斉送信はまだありません。"),
+))
+
+
+# --- insights: unanswered questions (issue 6) ----------------------------------------
+TEXTS.update(_texts(
+    help_unanswered=("organisers: the most frequent questions I could not answer",
+                     "organisatoren: de vragen die ik het vaakst niet kon beantwoorden",
+                     "arrangører: spørsmålene jeg oftest ikke kunne svare på",
+                     "主催者向け：答えられなかった質問（多い順）"),
+    button_unanswered=("Show unanswered questions", "Onbeantwoorde vragen tonen", "Vis ubesvarte spørsmål",
+                       "未回答の質問を見る"),
+    unanswered_private=("Unanswered questions may contain personal data: I show them only in a private chat.",
+                        "Onbeantwoorde vragen kunnen persoonsgegevens bevatten: die toon ik alleen in een privégesprek.",
+                        "Ubesvarte spørsmål kan inneholde personopplysninger: dem viser jeg bare i en privat samtale.",
+                        "未回答の質問には個人情報が含まれることがあるため、個別チャットでのみ表示します。"),
+    unanswered_scope_all=("all your events", "al je evenementen", "alle arrangementene dine", "担当するすべてのイベント"),
+    unanswered_no_event=("no event", "geen evenement", "uten arrangement", "イベントなし"),
+    unanswered_none=("No unanswered questions are logged for {scope}.",
+                     "Er zijn geen onbeantwoorde vragen bewaard voor {scope}.",
+                     "Det er ikke lagret noen ubesvarte spørsmål for {scope}.",
+                     "{scope}について記録された未回答の質問はありません。"),
+    unanswered_header=("**Unanswered questions: {scope}**\n{count} question(s) in {groups} group(s) of similar ones, most frequent first:",
+                       "**Onbeantwoorde vragen: {scope}**\n{count} vraag/vragen in {groups} groep(en) van gelijksoortige, de meest gestelde eerst:",
+                       "**Ubesvarte spørsmål: {scope}**\n{count} spørsmål i {groups} gruppe(r) av like spørsmål, de hyppigste først:",
+                       "**未回答の質問：{scope}**\n{count}件の質問（似た質問ごとに{groups}グループ、多い順）："),
+    unanswered_item=("{count}× by {people} person(s): “{text}” ({languages})",
+                     "{count}× door {people} persoon/personen: „{text}” ({languages})",
+                     "{count}× fra {people} person(er): «{text}» ({languages})",
+                     "{count}回・{people}人：「{text}」（{languages}）"),
+    unanswered_closest=("closest entry: {entry}", "dichtstbijzijnde vraag: {entry}", "nærmeste spørsmål: {entry}",
+                        "最も近い項目：{entry}"),
+    unanswered_more=("…and {count} more group(s).", "…en nog {count} groep(en).", "…og {count} gruppe(r) til.",
+                     "…ほか{count}グループ。"),
+    unanswered_hint=("To turn them into FAQ entries: eventbot faq unanswered --export",
+                     "Om er FAQ-vragen van te maken: eventbot faq unanswered --export",
+                     "For å gjøre dem til FAQ-oppføringer: eventbot faq unanswered --export",
+                     "FAQ項目の下書きにするには：eventbot faq unanswered --export"),
+    forget_questions=("{count} question(s) I could not answer, kept to improve the FAQ",
+                      "{count} vraag/vragen die ik niet kon beantwoorden, bewaard om de FAQ te verbeteren",
+                      "{count} spørsmål jeg ikke kunne svare på, lagret for å forbedre FAQ-en",
+                      "FAQ改善のために記録した、答えられなかった質問{count}件"),
+))
+
+
 def t(key: str, lang: str | None, **values: object) -> str:
     """The text for key in lang (English if missing), with values filled in."""
     texts = TEXTS[key]

@@ -16,6 +16,7 @@ from typing import Any, Iterable
 from rapidfuzz import fuzz, process
 
 from faq.normalize import LANGUAGES, normalize
+from faq.reminder_content import Reminder, parse_reminders
 from faq.signup_content import SignupSettings, parse_signup
 from faq.yamlsafe import DEFAULT_MAX_BYTES, LineDict, LineList, Problem, YamlError, load_file
 
@@ -63,6 +64,7 @@ class Event(Located):
     contact: Contact | None = None
     links: tuple[str, ...] = ()
     signup: SignupSettings | None = None  # None: no signups through the bot
+    reminders: tuple[Reminder, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -228,7 +230,7 @@ class _Checker:
 
 
 _EVENT_KEYS = ("id", "names", "default_language", "aliases", "start", "end", "when", "timezone",
-               "place", "description", "contact", "links", "signup")
+               "place", "description", "contact", "links", "signup", "reminders")
 _CONTACT_KEYS = ("name", "organisation", "email", "phone")
 _ENTRY_KEYS = ("id", "event", "tags")
 _TEXT_KEYS = ("question", "phrasings", "answer")
@@ -265,6 +267,7 @@ def _parse_event(c: _Checker, data: LineDict) -> Event | None:
     when, place = c.per_language(data, "when", what), c.per_language(data, "place", what)
     description = c.per_language(data, "description", what)
     signup = parse_signup(c, data, what, timezone)
+    reminders = parse_reminders(c, data, what, has_start=isinstance(start, dt.date))
     if not event_id or not names or not timezone:
         return None
     return Event(
@@ -272,7 +275,7 @@ def _parse_event(c: _Checker, data: LineDict) -> Event | None:
         start=start if isinstance(start, dt.date) else None,
         end=end if isinstance(end, dt.date) else None,
         when=when, place=place, description=description, contact=contact,
-        links=links, signup=signup, file=c.file, line=data.line,
+        links=links, signup=signup, reminders=reminders, file=c.file, line=data.line,
     )
 
 

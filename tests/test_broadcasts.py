@@ -1,0 +1,226 @@
+"""Broadcasts and reminders: previewed, confirmed, delivered once in each person's language, resumed after a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from bot.app import build_bot
+from bot.config import Config, ContentConfig, RolesConfig
+from bot.messages import DeliveryError, Incoming, Reply, Unreachable
+
+CONTENT = Path(__file__).parent / "data" / "signup_content"
+OLGA = ("telegram", "900")  # organiser of "trip"
+
+
+class FakeMessenger:
+    """A platform for the core's own messages: records what was sent, can refuse people."""
+
+    def __init__(self, platform: str, blocked: set[str] = frozenset(), flaky: int = 0) -> None:
+        self.platform = platform
+        self.max_per_second = 500.0
+        self.per_chat_interval = 0.0
+        self.blocked = set(blocked)
+        self.flaky = flaky  # the first N sends fail with a retryable error
+        self.sent: list[tuple[str, str]] = []
+        self.edits: list[tuple[str, str, str]] = []
+
+    async def send(self, chat_id: str, reply: Reply) -> str:
+        self.sent.append((chat_id, reply.text))
+        return str(len(self.sent))
+
+    async def notify(self, user_id: str, reply: Reply) -> None:
+        if user_id in self.blocked:
+            raise Unreachable("blocked")
+        if self.flaky:
+            self.flaky -= 1
+            raise DeliveryError("try later", retry_after=0)
+        self.sent.append((user_id, reply.text))
+
+    async def edit(self, chat_id: str, message_id: str, reply: Reply) -> None:
+        self.edits.append((chat_id, message_id, reply.text))
+
+    def to(self, user_id: str) -> list[str]:
+        return [text for chat, text in self.sent if chat == user_id]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 6, 1, 10, 0, tzinfo=dt.timezone.utc)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def config(tmp_path) -> Config:
+    return Config(data_dir=tmp_path / "data", content=ContentConfig(path=CONTENT),
+                  roles=RolesConfig(organisers={"trip": [f"{OLGA[0]}:{OLGA[1]}"]}))
+
+
+async def sign_up(bot, platform: str, user: str, lang: str, capacity: int = 2) -> None:
+    def change():
+        bot.store.book("trip").register(f"{platform}:{user}", capacity=capacity, waitlist=True, now=bot.clock(),
+                                        platform=platform, user_id=user, language=lang)
+    await bot.store.transact(change)
+
+
+async def say(bot, platform: str, user: str, text: str, lang: str | None = None) -> list[Reply]:
+    return await bot.handle(Incoming(platform, user, user, text=text, language_hint=lang))
+
+
+async def until(condition, timeout: float = 10.0) -> None:
+    for _ in range(int(timeout / 0.02)):
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition not met in time")
+
+
+async def test_broadcast_is_previewed_confirmed_and_delivered_once_per_language(config, clock):
+    bot, store = build_bot(config, clock)
+    telegram, slack = FakeMessenger("telegram", blocked={"3"}), FakeMessenger("slack", flaky=1)
+    bot.attach(telegram)
+    bot.attach(slack)
+    try:
+        await sign_up(bot, "telegram", "1", "nl")
+        await sign_up(bot, "slack", "U2", "en")
+        await sign_up(bot, "telegram", "3", "en")  # waiting list; has blocked the bot
+        await bot.start()
+        p, u = OLGA
+        out = await say(bot, p, u, "/broadcast trip", "en")
+        assert "Type the message for everyone signed up for Study trip, in English." in out[0].text
+        out = await say(bot, p, u, "The bus leaves at 9:00.")
+        nl = next(c.payload for c in out[0].choices if c.label == "Nederlands")
+        await say(bot, p, u, nl)
+        out = await say(bot, p, u, "De bus vertrekt om 9:00.")
+        cont = next(c.payload for c in out[0].choices if c.label == "Continue")
+        out = await say(bot, p, u, cont)
+        everyone = next(c.payload for c in out[0].choices if c.label == "Everyone signed up")
+        out = await say(bot, p, u, everyone)
+        out = await say(bot, p, u, out[0].choices[0].payload)  # all languages
+        preview = out[0].text
+        assert "3 recipients (slack: 1, telegram: 2)" in preview and "Nothing is sent until you press Send" in preview
+        assert telegram.sent == [] and slack.sent == []  # nothing before confirming
+        out = await say(bot, p, u, out[0].choices[0].payload)  # Send
+        assert "Broadcast #1 is on its way to 3 people" in out[0].text
+
+        await until(lambda: slack.flaky == 0 and bot.broadcasts.report(1).counts.get("pending") == 1)
+        clock.now += dt.timedelta(seconds=10)  # the retry falls due
+        bot.wake_delivery()
+        await until(lambda: bot.broadcasts.report(1).status == "done")
+        assert telegram.to("1") == ["De bus vertrekt om 9:00."]
+        assert slack.to("U2") == ["The bus leaves at 9:00."]  # after one retryable failure, once
+        assert telegram.to("3") == []
+        report = bot.broadcasts.report(1)
+        assert report.counts == {"sent": 2, "unreachable": 1}
+        assert store.profile("telegram:3").unreachable
+        await until(lambda: any("Broadcast #1 (trip, done): 2 sent, 0 failed, 1 unreachable" in text
+                                for _, text in telegram.sent))
+        out = await say(bot, p, u, "/broadcasts")
+        assert "Broadcast #1 (trip, done): 2 sent" in out[0].text
+    finally:
+        await bot.stop()
+        store.close()
+
+
+async def test_only_organisers_broadcast_and_refusals_reveal_nothing(config, clock):
+    bot, store = build_bot(config, clock)
+    try:
+        answers = {(await say(bot, "slack", "U9", cmd))[0].text
+                   for cmd in ("/broadcast trip", "/broadcast nothing", "/broadcasts", "/broadcast cancel 1")}
+        assert answers == {"Sorry, I can't help with that."}
+        assert "Sorry" in (await say(bot, *OLGA, "/broadcast offer-trip"))[0].text  # not her event
+    finally:
+        store.close()
+
+
+async def test_an_unfinished_broadcast_resumes_after_a_restart_without_repeats(config, clock):
+    bot, store = build_bot(config, clock)
+    for i in range(6):
+        await sign_up(bot, "telegram", str(i), "en", capacity=10)
+    event = bot.knowledge.content.events["trip"]
+    await store.transact(lambda: bot.broadcasts.create(event, {"en": "Hello"}, "all", None, "telegram:900"))
+    # first run: the platform is there for two messages, then the bot stops (a crash would do the same)
+    telegram = FakeMessenger("telegram")
+    telegram.max_per_second = 1.0
+    bot.attach(telegram)
+    await bot.start()
+    await until(lambda: len(telegram.sent) >= 2)
+    await bot.stop()
+    store.close()
+    first = list(telegram.sent)
+
+    bot, store = build_bot(config, clock)
+    again = FakeMessenger("telegram")
+    bot.attach(again)
+    try:
+        await bot.start()
+        await until(lambda: bot.broadcasts.report(1).status == "done")
+        everyone = sorted(chat for chat, _ in first + again.sent)
+        assert everyone == [str(i) for i in range(6)]  # each exactly once over both runs
+    finally:
+        await bot.stop()
+        store.close()
+
+
+async def test_cancel_stops_what_is_not_sent(config, clock):
+    bot, store = build_bot(config, clock)
+    try:
+        for i in range(4):
+            await sign_up(bot, "slack", f"U{i}", "en", capacity=10)
+        event = bot.knowledge.content.events["trip"]
+        await store.transact(lambda: bot.broadcasts.create(event, {"en": "Hi"}, "confirmed", None, "telegram:900"))
+        out = await say(bot, *OLGA, "/broadcast cancel 1")
+        assert "Broadcast #1 is stopped" in out[0].text
+        slack = FakeMessenger("slack")
+        bot.attach(slack)
+        await bot.start()
+        assert slack.sent == []
+        assert bot.broadcasts.report(1).counts == {"cancelled": 4}
+    finally:
+        await bot.stop()
+        store.close()
+
+
+async def test_reminders_are_sent_once_late_if_missed_and_not_after_the_start(tmp_path, clock, caplog):
+    folder = tmp_path / "content"
+    folder.mkdir()
+    text = (CONTENT / "events.yaml").read_text().replace(
+        "    place: {en: \"Koriyama\"}\n",
+        "    place: {en: \"Koriyama\"}\n    reminders:\n"
+        "      - before: 7d\n        text: {en: \"One week to go.\", nl: \"Nog een week.\"}\n"
+        "      - before: 1d\n        text: {en: \"Tomorrow!\"}\n", 1)
+    (folder / "events.yaml").write_text(text)
+    config = Config(data_dir=tmp_path / "data", content=ContentConfig(path=folder))
+    bot, store = build_bot(config, clock)
+    telegram = FakeMessenger("telegram")
+    bot.attach(telegram)
+    try:
+        await sign_up(bot, "telegram", "1", "nl")
+        await sign_up(bot, "telegram", "2", "en")
+        await sign_up(bot, "telegram", "3", "en")  # waiting list: no reminder
+        await bot.tick()
+        assert telegram.sent == []  # not due yet
+        # the trip starts 2027-05-10 09:00 in Tokyo; the bot was down when the week-before reminder fell due
+        clock.now = dt.datetime(2027, 5, 5, 12, 0, tzinfo=dt.timezone.utc)
+        await bot.tick()
+        await bot.deliverer.deliver_due()
+        await bot.tick()  # nothing twice
+        await bot.deliverer.deliver_due()
+        assert sorted(telegram.sent) == [("1", "Nog een week."), ("2", "One week to go.")]
+        assert "sent late" in caplog.text
+        clock.now = dt.datetime(2027, 5, 10, 1, 0, tzinfo=dt.timezone.utc)  # started (10:00 in Tokyo)
+        await bot.tick()
+        await bot.deliverer.deliver_due()
+        assert len(telegram.sent) == 2 and "has started: not sent" in caplog.text
+    finally:
+        store.close()
