@@ -132,6 +132,8 @@ class TelegramAdapter:
     """Runs the bot on Telegram, by long polling or a webhook, beside other adapters in one event loop."""
 
     platform = "telegram"
+    max_per_second = 25.0  # Telegram allows about 30 messages per second to different chats
+    per_chat_interval = 1.0  # and about one per second to one chat
 
     def __init__(self, bot: Bot, token: str, settings: TelegramConfig | None = None, *,
                  webhook_secret: str | None = None, rate_limit_retries: int = 3, network_retries: int = 3,
@@ -333,23 +335,39 @@ class TelegramAdapter:
 
     # --- replies out ----------------------------------------------------------------
 
-    async def send(self, chat_id: str, reply: Reply) -> None:
-        """Deliver one reply to one chat: HTML text, a keyboard on the last part, then documents."""
+    async def send(self, chat_id: str, reply: Reply) -> str | None:
+        """Deliver one reply to one chat: HTML text, a keyboard on the last part, then documents.
+
+        Returns the id of the last text message sent.
+        """
         chat_id = str(chat_id)
         if self._app is None:
             raise NotConnected("the telegram adapter is not running")
         app_bot = self._app.bot
         chunks = split_html(reply.text)
         markup = self.keyboard(reply, _is_private(chat_id))
+        message_id = None
         for i, chunk in enumerate(chunks):
             last = i == len(chunks) - 1
-            await self._call(chat_id, lambda chunk=chunk, last=last: app_bot.send_message(
+            sent = await self._call(chat_id, lambda chunk=chunk, last=last: app_bot.send_message(
                 chat_id, chunk, parse_mode=ParseMode.HTML, reply_markup=markup if last else None))
+            message_id = str(sent.message_id)
         if markup and not chunks:
             log.warning("telegram: a reply with choices but no text cannot be sent; choices dropped")
         for attachment in reply.attachments:
             await self._call(chat_id, lambda a=attachment: app_bot.send_document(
                 chat_id, document=a.content, filename=a.filename))
+        return message_id
+
+    async def edit(self, chat_id: str, message_id: str, reply: Reply) -> None:
+        """Replace the text of a message sent before (a broadcast's progress)."""
+        if self._app is None:
+            raise NotConnected("the telegram adapter is not running")
+        app_bot = self._app.bot
+        text = split_html(reply.text)[0] if reply.text else ""
+        await self._call(str(chat_id), lambda: app_bot.edit_message_text(
+            text, chat_id=chat_id, message_id=int(message_id), parse_mode=ParseMode.HTML,
+            reply_markup=self.keyboard(reply, _is_private(str(chat_id)))))
 
     async def notify(self, user_id: str, reply: Reply) -> None:
         """Deliver one reply to the person's private chat (its id is the user id)."""

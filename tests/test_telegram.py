@@ -564,3 +564,33 @@ def test_splitting_prefers_paragraphs_then_lines_and_never_cuts_a_tag():
     for chunk in chunks:
         assert chunk.count("<b>") == chunk.count("</b>")
     assert split_html("") == []
+
+
+async def test_an_organiser_broadcasts_from_telegram_and_sees_the_report(start, tmp_path):
+    config = Config(data_dir=tmp_path / "data", roles=RolesConfig(organisers={"ewrc": [f"telegram:{USER}"]}))
+    h = await start(config=config)
+    h.bot.attach(h.adapter)
+    await h.bot.start()
+    try:
+        for person, lang in ((OTHER, "nl"), (BYSTANDER, "en")):
+            def change(person=person, lang=lang):
+                h.bot.store.book("ewrc").register(f"telegram:{person}", capacity=6000, waitlist=True,
+                                                  now=h.bot.clock(), platform="telegram", user_id=str(person),
+                                                  language=lang)
+            await h.bot.store.transact(change)
+        await h.say("/broadcast ewrc")
+        await h.say("The plenary moves to room 2.")
+        await h.press(next(b["callback_data"] for b in h.buttons() if b["text"] == "Nederlands"))
+        await h.say("De plenaire sessie verhuist naar zaal 2.")
+        await h.press(next(b["callback_data"] for b in h.buttons() if b["text"] == "Continue"))
+        await h.press(next(b["callback_data"] for b in h.buttons() if b["text"] == "Confirmed participants"))
+        preview = await h.press(h.buttons()[0]["callback_data"])  # all languages
+        assert "2 recipients (telegram: 2)" in plain(preview[-1])
+        assert h.fake.texts(OTHER) == []  # nothing before Send
+        await h.press(h.buttons()[0]["callback_data"])  # Send
+        await h.fake.wait_for(lambda: any("2 sent, 0 failed" in plain(t) for t in h.fake.texts(USER)),
+                              what="the broadcast report")
+        assert "De plenaire sessie verhuist naar zaal 2." in h.fake.texts(OTHER)
+        assert "The plenary moves to room 2." in h.fake.texts(BYSTANDER)
+    finally:
+        await h.bot.stop()
