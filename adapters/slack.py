@@ -219,12 +219,16 @@ class SlackAdapter:
     async def _on_http(self, request: web.Request) -> web.StreamResponse:
         return await to_aiohttp_response(await self.app.async_dispatch(await to_bolt_request(request)))
 
-    def _spawn(self, work: Awaitable[None]) -> None:
-        """Run work after the acknowledgement, tracked so stop() can finish it."""
+    def _spawn(self, user: str, work: Awaitable[None]) -> None:
+        """Run work after the acknowledgement, tracked so stop() can finish it; one person's work in order."""
+        lock = self._turns.get(user)
+        if lock is None:
+            lock = self._turns[user] = asyncio.Lock()
 
         async def guarded() -> None:
             try:
-                await work
+                async with lock:
+                    await work
             except Exception:
                 log.exception("failed to handle a Slack request")
 
@@ -252,28 +256,28 @@ class SlackAdapter:
     # --- incoming: bolt listeners acknowledge at once and leave the work to a task ----
 
     async def _on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
-        if event.get("channel_type") != "im" or event.get("subtype") or self._from_a_bot(event):
+        if event.get("channel_type") != "im" or event.get("subtype") or self._from_a_bot(event) or not event.get("user"):
             return  # edits, deletions, joins and bots' messages (including our own)
         if self._first_time(body):
-            self._spawn(self._converse(event, event.get("thread_ts"), direct=True))
+            self._spawn(event["user"], self._converse(event, event.get("thread_ts"), direct=True))
 
     async def _on_mention(self, body: dict[str, Any], event: dict[str, Any]) -> None:
-        if self._from_a_bot(event) or str(event.get("channel", "")).startswith("D"):
+        if self._from_a_bot(event) or not event.get("user") or str(event.get("channel", "")).startswith("D"):
             return  # a direct message arrives as message.im as well
         if self._first_time(body):
-            self._spawn(self._converse(event, event.get("thread_ts") or event.get("ts"), direct=False))
+            self._spawn(event["user"], self._converse(event, event.get("thread_ts") or event.get("ts"), direct=False))
 
     async def _on_home_opened(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         if event.get("tab", "home") == "home" and self._first_time(body):
-            self._spawn(self._publish_home(event["user"]))
+            self._spawn(event["user"], self._publish_home(event["user"]))
 
     async def _on_command(self, ack: Any, body: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        self._spawn(self._command(body, respond))
+        self._spawn(body["user_id"], self._command(body, respond))
 
     async def _on_choice(self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
-        self._spawn(self._choice(body, action, respond))
+        self._spawn(body["user"]["id"], self._choice(body, action, respond))
 
     async def _converse(self, event: Mapping[str, Any], thread_ts: str | None, direct: bool) -> None:
         user, channel = event["user"], event["channel"]
@@ -353,14 +357,7 @@ class SlackAdapter:
     # --- outgoing ---------------------------------------------------------------------
 
     async def _answer(self, incoming: Incoming, where: _Where) -> None:
-        """Let the core answer and deliver its replies; one person's messages are handled in order."""
-        lock = self._turns.get(incoming.user_id)
-        if lock is None:
-            lock = self._turns[incoming.user_id] = asyncio.Lock()
-        async with lock:
-            await self._answer_now(incoming, where)
-
-    async def _answer_now(self, incoming: Incoming, where: _Where) -> None:
+        """Let the core answer and deliver its replies where they belong."""
         for reply in await self.bot.handle(incoming):
             try:
                 if reply.chat_id and reply.chat_id != where.channel:

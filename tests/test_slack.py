@@ -187,6 +187,14 @@ async def http(workspaces: Any) -> Workspace:
     return await workspaces("http")
 
 
+async def until(condition: Any, timeout: float = 15.0) -> None:
+    """Poll until condition() is true."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.01)
+
+
 def blocks(call: Any) -> list[dict[str, Any]]:
     """The blocks of a message or of a view."""
     return call.args.get("blocks") or (call.args.get("view") or {}).get("blocks") or []
@@ -292,7 +300,8 @@ async def test_the_slash_command_is_acknowledged_and_answered_privately(slack):
 async def test_the_slash_command_is_acknowledged_before_a_slow_answer(slack):
     slack.core.gate.clear()
     await slack.command("how many people attend EWRC")  # returns with Slack's acknowledgement
-    assert len(slack.core.handled) == 1 and not slack.api.calls_to("response")
+    await until(lambda: len(slack.core.handled) == 1)  # the core is working on it...
+    assert not slack.api.calls_to("response")  # ...and cannot answer until the gate opens
     slack.core.gate.set()
     [answer] = await slack.api.wait_for("response")
     assert "6,000" in section_text(answer)
@@ -301,6 +310,7 @@ async def test_the_slash_command_is_acknowledged_before_a_slow_answer(slack):
 async def test_stop_finishes_the_replies_in_flight(http):
     http.core.gate.clear()
     await http.dm("how many people attend EWRC")
+    await until(lambda: len(http.core.handled) == 1)
     stopping = asyncio.create_task(http.adapter.stop())
     await asyncio.sleep(0.05)
     assert not stopping.done()

@@ -99,7 +99,7 @@ class SlackApiMock:
         """The calls to method (only those Slack accepted, unless ok=False)."""
         return [c for c in self.calls if c.method == method and (c.ok or not ok)]
 
-    async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0, ok: bool = True,
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 15.0, ok: bool = True,
                        where: Callable[[Call], bool] = lambda c: True) -> list[Call]:
         """Poll until method was called `count` times (successfully, unless ok=False) matching `where`."""
         deadline = time.monotonic() + timeout
@@ -118,7 +118,7 @@ class SlackApiMock:
         """A response_url for slash commands and interactive payloads, served by this mock."""
         return f"{self.root}/response/{name}"
 
-    async def connected(self, timeout: float = 5.0) -> None:
+    async def connected(self, timeout: float = 15.0) -> None:
         """Wait until a Socket Mode client is connected."""
         deadline = time.monotonic() + timeout
         while self._socket is None or self._socket.closed:
@@ -137,7 +137,7 @@ class SlackApiMock:
         await self._socket.send_str(json.dumps(envelope))
         return envelope_id
 
-    async def ack(self, envelope_id: str, timeout: float = 5.0) -> dict[str, Any]:
+    async def ack(self, envelope_id: str, timeout: float = 15.0) -> dict[str, Any]:
         """Wait for the client's acknowledgement of an envelope; returns what it sent."""
         deadline = time.monotonic() + timeout
         while envelope_id not in self.acks:
