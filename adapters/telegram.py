@@ -275,8 +275,10 @@ class TelegramAdapter:
             text = self._addressed_text(message)
             if text is None:
                 return None
+        replied = message.reply_to_message
         return Incoming(platform=self.platform, user_id=str(user.id), chat_id=str(chat.id), text=text,
-                        user_name=user.full_name, language_hint=user.language_code, direct=private)
+                        user_name=user.full_name, language_hint=user.language_code, direct=private,
+                        reply_to=str(replied.message_id) if replied else None)
 
     def _addressed_text(self, message: Message) -> str | None:
         """The text of a group message meant for the bot (mention removed), else None."""

@@ -12,6 +12,7 @@ from bot.broadcasts import Broadcasts
 from bot.calendar import event_ics
 from bot.commands import Command, Registry, Turn, parse_command
 from bot.datafiles import StorageError
+from bot.handoff import Handoff
 from bot.insights import Insights
 from bot.messages import Choice, FormView, Incoming, Messenger, Reply
 from bot.outbox import Deliverer
@@ -49,6 +50,7 @@ class Bot:
         self.manage = SignupManager(self)
         self.insights = Insights(self)
         self.broadcasts = Broadcasts(self)
+        self.handoff = Handoff(self)
         self.deliverer = Deliverer(store, self.messengers, self.clock, self.tick)
         self.registry = Registry()
         for command in (
@@ -61,6 +63,7 @@ class Bot:
             *self.manage.commands(),
             *self.insights.commands(),
             *self.broadcasts.commands(),
+            *self.handoff.commands(),
             Command("language", self._language, "help_language", args="CODE"),
             Command("reload", self._reload, "help_reload", hidden=True),
             Command("answer", self._answer, hidden=True),
@@ -198,12 +201,15 @@ class Bot:
     async def _dispatch(self, message: Incoming, profile: Profile) -> list[Reply]:
         text = (message.payload or message.text or "").strip()
         command = parse_command(text)
+        thread = self.handoff.thread_of(message) if command is None else None
+        if thread is not None:  # an organiser answers a forwarded question
+            return await self.handoff.organiser_reply(message, *thread)
         detected = None if command or message.payload or profile.dialog else detect(text)
         turn = Turn(message.user_key, self._language_of(profile, message, detected), profile.last_event,
                     message.direct, message=message, profile=profile)
         if command is None and profile.dialog:
-            flow = self.broadcasts if profile.dialog.get("kind") == "broadcast" else self.dialog
-            replies = await flow.answer(turn, text)
+            flows = {"broadcast": self.broadcasts, "ask": self.handoff}
+            replies = await flows.get(profile.dialog.get("kind"), self.dialog).answer(turn, text)
         elif command is None:
             replies = await self._question(turn, text, detected or turn.language)
         else:
@@ -352,7 +358,7 @@ class Bot:
             return [Reply(self._answer_text(answer.text, answer.answer_language or turn.language, turn.language))]
         await self.insights.record(turn, text, text_language, answer)
         if answer.band == "suggest":
-            return [Reply(t("did_you_mean", turn.language), self._suggestions(answer, turn.language))]
+            return [Reply(t("did_you_mean", turn.language), self._suggestions(answer, turn.language) + self._ask_choice(turn))]
         return [self._fallback(turn)]
 
     def _suggestions(self, answer: Answer, lang: str) -> tuple[Choice, ...]:
@@ -366,7 +372,12 @@ class Bot:
                        Choice(t("button_events", turn.language), "/events"))
         else:
             choices = self._event_choices(turn.language)
-        return Reply(t("fallback", turn.language), choices)
+        return Reply(t("fallback", turn.language), choices + self._ask_choice(turn))
+
+    def _ask_choice(self, turn: Turn) -> tuple[Choice, ...]:
+        """"Ask an organiser", when the event has an organiser chat on a running platform."""
+        chat = self.handoff.chat_for(turn.event)
+        return (Choice(t("button_ask_organiser", turn.language), "/ask"),) if chat and chat[0] in self.messengers else ()
 
     @staticmethod
     def _answer_text(text: str, answer_lang: str, wanted: str) -> str:

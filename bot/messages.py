@@ -23,6 +23,7 @@ class Incoming:
     user_name: str = ""
     language_hint: str | None = None
     direct: bool = True
+    reply_to: str | None = None  # the platform id of the bot's message this one replies to (thread)
 
     @property
     def user_key(self) -> str:

@@ -13,11 +13,14 @@ class Roles:
 
     admins: frozenset[str] = frozenset()
     organisers: dict[str, frozenset[str]] = field(default_factory=dict)  # event id or "*" -> people
+    organiser_chats: dict[str, str] = field(default_factory=dict)  # event id or "*" -> "platform:chat id"
 
     @classmethod
-    def from_lists(cls, admins: list[str], organisers: dict[str, list[str]]) -> "Roles":
+    def from_lists(cls, admins: list[str], organisers: dict[str, list[str]],
+                   organiser_chats: dict[str, str] | None = None) -> "Roles":
         """Build from the config's plain lists."""
-        return cls(frozenset(admins), {event: frozenset(people) for event, people in organisers.items()})
+        return cls(frozenset(admins), {event: frozenset(people) for event, people in organisers.items()},
+                   dict(organiser_chats or {}))
 
     def is_admin(self, user_key: str) -> bool:
         """May do everything."""

@@ -594,3 +594,25 @@ async def test_an_organiser_broadcasts_from_telegram_and_sees_the_report(start, 
         assert "The plenary moves to room 2." in h.fake.texts(BYSTANDER)
     finally:
         await h.bot.stop()
+
+
+async def test_a_question_handed_to_the_organisers_group_and_answered_by_reply(start, tmp_path):
+    import dataclasses
+
+    h = await start(config=Config(data_dir=tmp_path / "data", roles=RolesConfig(organisers={"ewrc": [f"telegram:{OTHER}"]})))
+    h.bot.roles = dataclasses.replace(h.bot.roles, organiser_chats={"ewrc": f"telegram:{GROUP}"})
+    h.bot.attach(h.adapter)
+    await h.bot.start()
+    try:
+        await h.say("/event ewrc")
+        assert "I passed your question on to the organisers" in (await h.say("/ask Can I bring my bike?"))[0]
+        forwarded = h.fake.calls_of("sendMessage", chat_id=GROUP)[-1]
+        assert "Can I bring my bike?" in forwarded.params["text"]
+        message_id = forwarded.result["message_id"]
+        confirmation = await h.say("Yes, there is a bike park.", user=OTHER, chat=GROUP,
+                                   reply_to_message_id=message_id)
+        assert confirmation == ["Sent to the participant."]
+        await h.fake.wait_for(lambda: any("Yes, there is a bike park." in t for t in h.fake.texts(USER)),
+                              what="the organiser's answer")
+    finally:
+        await h.bot.stop()

@@ -38,6 +38,7 @@ class Call:
     params: dict[str, Any]
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     status: int = 200
+    result: Any = None  # what the fake answered
 
     @property
     def ok(self) -> bool:
@@ -145,6 +146,7 @@ class FakeTelegramAPI:
         result = handler(params, files)
         if asyncio.iscoroutine(result):
             result = await result
+        call.result = result
         return web.json_response({"ok": True, "result": result})
 
     def _take_fault(self, method: str, params: dict[str, Any]) -> Fault | None:
@@ -194,7 +196,7 @@ class FakeTelegramAPI:
 
     def message(self, user_id: int, text: str, *, chat_id: int | None = None, chat_type: str = "private",
                 language_code: str | None = "en", first_name: str = "Ada",
-                reply_to_bot: bool = False) -> dict[str, Any]:
+                reply_to_bot: bool = False, reply_to_message_id: int | None = None) -> dict[str, Any]:
         """An update with a text message, with the entities Telegram would mark (commands, @mentions)."""
         chat_id = user_id if chat_id is None else chat_id
         message: dict[str, Any] = {
@@ -213,8 +215,9 @@ class FakeTelegramAPI:
                              "length": _utf16_len(mention.group())})
         if entities:
             message["entities"] = entities
-        if reply_to_bot:
-            message["reply_to_message"] = {"message_id": next(self._message_ids), "date": int(time.time()),
+        if reply_to_bot or reply_to_message_id is not None:
+            replied_id = next(self._message_ids) if reply_to_message_id is None else reply_to_message_id
+            message["reply_to_message"] = {"message_id": replied_id, "date": int(time.time()),
                                            "chat": self.chat(chat_id, chat_type), "from": self.bot_user(),
                                            "text": "an earlier answer"}
         return {"update_id": next(self._update_ids), "message": message}

@@ -1,0 +1,73 @@
+"""Hand-off to a human: a question goes to the organisers' chat; their reply comes back on the asker's platform."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from pathlib import Path
+
+from bot.app import build_bot
+from bot.config import Config, ContentConfig, RolesConfig
+from bot.messages import Incoming
+from bot.roles import Roles
+from tests.test_broadcasts import FakeMessenger, until
+
+CONTENT = Path(__file__).parent / "data" / "signup_content"
+GROUP = "-100555"
+
+
+def make_bot(tmp_path):
+    config = Config(data_dir=tmp_path / "data", content=ContentConfig(path=CONTENT),
+                    roles=RolesConfig(organisers={"trip": ["telegram:900"]}))
+    bot, store = build_bot(config)
+    bot.roles = dataclasses.replace(bot.roles, organiser_chats={"trip": f"telegram:{GROUP}"})
+    telegram, slack = FakeMessenger("telegram"), FakeMessenger("slack")
+    bot.attach(telegram)
+    bot.attach(slack)
+    return bot, store, telegram, slack
+
+
+async def test_a_question_goes_to_the_organisers_and_their_reply_comes_back(tmp_path):
+    bot, store, telegram, slack = make_bot(tmp_path)
+    await bot.start()
+    anna = Incoming("slack", "U1", "D1", user_name="Anna")
+    try:
+        await bot.handle(dataclasses.replace(anna, text="/event trip"))
+        out = await bot.handle(dataclasses.replace(anna, text="qwerty asdf zxcv"))
+        assert any(c.payload == "/ask" for c in out[-1].choices)  # the fallback offers a human
+        out = await bot.handle(dataclasses.replace(anna, payload="/ask"))
+        assert "Type your question for the organisers." in out[0].text
+        out = await bot.handle(dataclasses.replace(anna, text="Is there a vegetarian lunch on the bus?"))
+        assert "I passed your question on to the organisers" in out[0].text
+        chat, forwarded = telegram.sent[-1]
+        assert chat == GROUP and "Question from Anna (slack) about Study trip" in forwarded
+        message_id = str(len(telegram.sent))
+
+        olga = Incoming("telegram", "900", GROUP, text="Yes, there is.", direct=False, reply_to=message_id)
+        out = await bot.handle(olga)
+        assert out[0].text == "Sent to the participant."
+        await until(lambda: slack.to("U1"))
+        assert "Answer from the organisers" in slack.to("U1")[0] and "Yes, there is." in slack.to("U1")[0]
+
+        out = await bot.handle(dataclasses.replace(olga, text="/faqstub"))
+        assert 'question: "Is there a vegetarian lunch on the bus?"' in out[0].text
+        assert 'answer: "Yes, there is."' in out[0].text and "event: trip" in out[0].text
+        out = await bot.handle(Incoming("telegram", "901", GROUP, text="/faqstub", direct=False, reply_to=message_id))
+        assert "Sorry, I can't help with that." in out[0].text  # not an organiser of trip
+
+        await bot.handle(dataclasses.replace(anna, text="/forget yes"))
+        assert not bot.handoff.table.records
+    finally:
+        await bot.stop()
+        store.close()
+
+
+async def test_without_an_organiser_chat_the_contact_is_named(tmp_path):
+    bot, store, telegram, slack = make_bot(tmp_path)
+    bot.roles = Roles()
+    try:
+        out = await bot.handle(Incoming("slack", "U1", "D1", text="/ask Where do we meet?"))
+        assert "I cannot reach the organisers from here" in out[0].text
+        assert telegram.sent == []
+    finally:
+        store.close()
