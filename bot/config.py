@@ -45,6 +45,7 @@ class SemanticConfig(_Section):
     enabled: bool = False
     weight: float = Field(SemanticSettings.weight, ge=0, le=1, strict=True)
     floor: float = Field(SemanticSettings.floor, ge=0, lt=1, strict=True)
+    centroid: float = Field(SemanticSettings.centroid, ge=0, le=1, strict=True)
     answer_threshold: float = Field(SemanticSettings.answer_threshold, ge=0, strict=True)
     suggest_threshold: float = Field(SemanticSettings.suggest_threshold, ge=0, strict=True)
     margin_weight: float = Field(SemanticSettings.margin_weight, ge=0, strict=True)
@@ -54,7 +55,7 @@ class SemanticConfig(_Section):
     cache_dir: Path | None = None  # default: <data_dir>/embeddings
 
     @model_validator(mode="after")
-    def _installed(self) -> "SemanticConfig":
+    def _valid(self) -> "SemanticConfig":
         if self.suggest_threshold > self.answer_threshold:
             raise ValueError("suggest_threshold must not be above answer_threshold")
         if self.enabled and not semantic_available():
@@ -65,7 +66,8 @@ class SemanticConfig(_Section):
     def settings(self) -> SemanticSettings:
         """The matcher's semantic settings."""
         return SemanticSettings(
-            enabled=self.enabled, weight=self.weight, floor=self.floor, answer_threshold=self.answer_threshold,
+            enabled=self.enabled, weight=self.weight, floor=self.floor, centroid=self.centroid,
+            answer_threshold=self.answer_threshold,
             suggest_threshold=self.suggest_threshold, margin_weight=self.margin_weight, min_margin=self.min_margin,
             candidates=self.candidates, threads=self.threads, cache_dir=self.cache_dir,
         )

@@ -2,12 +2,15 @@
 
 `Knowledge` is built once per content version (at start-up and on reload) with
 everything precomputed; asking is read-only, so a reload can build a new one and
-swap it in while the old one keeps answering.
+swap it in while the old one keeps answering. With semantic matching on, asking
+embeds the question, so ask_async runs it on the model's worker threads.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Iterable
 
@@ -15,6 +18,7 @@ import numpy as np
 
 from faq.content import Content, Event, FaqEntry, load_or_raise
 from faq.matcher import Band, Document, Match, Matcher, MatchSettings
+from faq.semantic import Semantic
 from faq.normalize import LANGUAGES, is_cjk, normalize
 from faq.yamlsafe import DEFAULT_MAX_BYTES
 
@@ -48,13 +52,17 @@ class Knowledge:
     """Content plus everything precomputed to answer questions about it."""
 
     def __init__(self, content: Content, settings: MatchSettings | None = None, default_language: str = "en",
-                 previous: "Knowledge | None" = None) -> None:
-        """Index content; with `previous`, only phrasings that changed are analysed again."""
+                 previous: "Knowledge | None" = None, semantic: Semantic | None = None) -> None:
+        """Index content; with `previous`, only phrasings that changed are analysed (and embedded) again.
+
+        Semantic matching is on when the settings enable it (the model is loaded, or
+        reused from `previous`) or when a `semantic` model is passed in.
+        """
         self.content = content
         self.default_language = default_language
         self.matcher = Matcher(
             (Document(e.id, lang, text.all_phrasings) for e in content.entries.values() for lang, text in e.texts.items()),
-            settings, previous.matcher if previous else None,
+            settings, previous.matcher if previous else None, semantic,
         )
         self._event_names = self._names(content.events.values())
         self._scopes: dict[str | None, np.ndarray | None] = {None: None}  # None: every entry
@@ -64,13 +72,14 @@ class Knowledge:
 
     @classmethod
     def load(cls, paths: Iterable[Path], settings: MatchSettings | None = None, default_language: str = "en",
-             max_bytes: int = DEFAULT_MAX_BYTES, previous: "Knowledge | None" = None) -> "Knowledge":
+             max_bytes: int = DEFAULT_MAX_BYTES, previous: "Knowledge | None" = None,
+             semantic: Semantic | None = None) -> "Knowledge":
         """Load content from YAML files or folders; raises ContentError on any error.
 
         Pass the Knowledge in use as `previous` on a reload: it keeps answering until
-        the new one is ready, and lends it the analysis of unchanged phrasings.
+        the new one is ready, and lends it the analysis (and embeddings) of unchanged phrasings.
         """
-        return cls(load_or_raise(list(paths), max_bytes), settings, default_language, previous)
+        return cls(load_or_raise(list(paths), max_bytes), settings, default_language, previous, semantic)
 
     @staticmethod
     def _names(events: Iterable[Event]) -> list[tuple[str, str]]:
@@ -124,9 +133,10 @@ class Knowledge:
         named = self.events_named(text)
         scope = named[0] if len(named) == 1 else (None if named else context_event)
         match_lang = text_language or language
-        result = self.matcher.match(text, match_lang, self._scopes.get(scope))
+        vector = self.matcher.embed(text)  # None unless semantic matching is on
+        result = self.matcher.match(text, match_lang, self._scopes.get(scope), vector=vector)
         if scope is not None and not named and result.band != "answer":
-            wider = self.matcher.match(text, match_lang)
+            wider = self.matcher.match(text, match_lang, vector=vector)
             if wider.band == "answer":
                 result, scope = wider, None
         entry = self.content.entries[result.matches[0].entry_id] if result.band == "answer" else None
@@ -139,8 +149,17 @@ class Knowledge:
 
     async def ask_async(self, text: str, language: str, context_event: str | None = None,
                         text_language: str | None = None) -> Answer:
-        """ask() for the event loop: the core calls this, so slow matchers can move to a thread."""
-        return self.ask(text, language, context_event, text_language)
+        """ask() for the event loop: with semantic matching on, it runs on the model's worker threads.
+
+        Embedding a question takes tens of milliseconds of CPU; on a worker thread the
+        loop keeps serving other people meanwhile, and with two or more workers one
+        slow question does not hold up the next.
+        """
+        semantic = self.matcher.semantic
+        if semantic is None:
+            return self.ask(text, language, context_event, text_language)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(semantic.executor, partial(self.ask, text, language, context_event, text_language))
 
     def question(self, entry: FaqEntry, language: str) -> str:
         """An entry's question in the language (or its fallback)."""

@@ -10,11 +10,19 @@ fused into one score in [0, 1]. An entry's score is its best document's score.
 The band (answer / suggest / fallback) comes from a confidence that adds the margin
 between the best and the second-best entry to the best score: a question that fits
 two entries equally well ("when is it?") is a question to ask back, not to answer.
+
+With semantic matching on (the optional `semantic` extra, see faq/semantic.py and
+docs/semantic.md), every phrasing also has a sentence embedding, and a document's
+score becomes (1 - w) * lexical + w * similarity, the similarity being the best cosine
+between the question and one of its phrasings. Embeddings are multilingual, so a
+question can match an entry that has no phrasing in its language. Off, nothing of it
+runs and matching is exactly lexical.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from typing import Iterable, Literal, Sequence
 
@@ -24,6 +32,7 @@ import Stemmer
 from rapidfuzz import fuzz, process
 
 from faq.normalize import char_ngrams, normalize, stop_words, tokens
+from faq.semantic import PhrasingVectors, Semantic, SemanticSettings
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +55,7 @@ class MatchSettings:
     candidates: int = 30
     k1: float = 1.2
     b: float = 0.75
+    semantic: SemanticSettings = SemanticSettings()  # off unless enabled
 
 
 @dataclass(frozen=True)
@@ -108,10 +118,17 @@ class _Bm25:
 
 
 class Analyzer:
-    """Turns text in a language into the matcher's three views of it."""
+    """Turns text in a language into the matcher's three views of it (safe to share between threads)."""
 
     def __init__(self) -> None:
-        self._stemmers = {lang: Stemmer.Stemmer(name) for lang, name in _STEMMERS.items()}
+        self._local = threading.local()  # Snowball stemmers keep state: one set per thread
+
+    @property
+    def _stemmers(self) -> dict[str, Stemmer.Stemmer]:
+        stemmers = getattr(self._local, "stemmers", None)
+        if stemmers is None:
+            stemmers = self._local.stemmers = {lang: Stemmer.Stemmer(name) for lang, name in _STEMMERS.items()}
+        return stemmers
 
     def analyze(self, text: str, lang: str | None) -> tuple[list[str], list[str], str]:
         """Stemmed words, character n-grams and the string the token scorer sees."""
@@ -128,8 +145,13 @@ class Matcher:
     """Ranks FAQ entries for a question; everything is precomputed at construction."""
 
     def __init__(self, documents: Iterable[Document], settings: MatchSettings | None = None,
-                 previous: "Matcher | None" = None) -> None:
-        """Index the documents; phrasings `previous` already analysed are not analysed again."""
+                 previous: "Matcher | None" = None, semantic: Semantic | None = None) -> None:
+        """Index the documents; phrasings `previous` already analysed (or embedded) are not done again.
+
+        Semantic matching is on when `semantic` is given, or when the settings enable it:
+        then the previous matcher's model is reused, or the default one is loaded
+        (SemanticUnavailable when the extra is not installed).
+        """
         self.settings = settings or MatchSettings()
         self._analyzer = previous._analyzer if previous else Analyzer()
         old = previous.analyses if previous else {}
@@ -168,6 +190,22 @@ class Matcher:
         s = self.settings
         self._words = _Bm25(word_docs, s.k1, s.b) if word_docs else None
         self._chars = _Bm25(char_docs, s.k1, s.b) if char_docs else None
+        if semantic is None and s.semantic.enabled:
+            semantic = previous.semantic if previous is not None and previous.semantic is not None \
+                else Semantic.from_settings(s.semantic)
+        self.semantic = semantic
+        self.vectors: PhrasingVectors | None = None
+        if semantic is not None:
+            counts = np.asarray([len(p) for p in self._phrasings], dtype=np.int64)
+            self._row_start = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+            self._has_rows = counts > 0
+            self.vectors = semantic.vectors([text for phr in self._phrasings for _, text in phr],
+                                            previous.vectors if previous is not None else None)
+            matrix = self.vectors.matrix
+            self._centroids = np.zeros((len(self._phrasings), matrix.shape[1] if matrix.ndim == 2 else 0), np.float32)
+            if len(matrix):
+                sums = np.add.reduceat(matrix, self._row_start[self._has_rows], axis=0)
+                self._centroids[self._has_rows] = sums / np.linalg.norm(sums, axis=1, keepdims=True).clip(1e-12)
 
     def __len__(self) -> int:
         return len(self.entry_ids)
@@ -180,16 +218,55 @@ class Matcher:
                 mask[self._entry_index[entry_id]] = True
         return mask
 
-    def rank(self, text: str, lang: str | None, allowed: np.ndarray | None = None, limit: int = 3) -> tuple[list[Match], float]:
-        """The best entries for a question (best first) and the confidence (0-100+)."""
+    def embed(self, text: str) -> np.ndarray | None:
+        """The question's vector when semantic matching is on, else None (embed once, rank often)."""
+        return self.semantic.embed_query(text) if self.semantic is not None else None
+
+    def similarity(self, vector: np.ndarray) -> np.ndarray:
+        """Per document: the cosine to its centroid mixed with the best cosine to one of its phrasings.
+
+        A document without phrasings gets -1.
+        """
+        assert self.vectors is not None
+        vector = vector.astype(np.float32, copy=False)
+        cosines = self.vectors.matrix @ vector
+        best = np.full(len(self._phrasings), -1.0, dtype=np.float32)
+        if len(cosines):
+            best[self._has_rows] = np.maximum.reduceat(cosines, self._row_start[self._has_rows])
+        share = self.settings.semantic.centroid
+        mixed = (1.0 - share) * best + share * (self._centroids @ vector)
+        return np.where(self._has_rows, mixed, -1.0).astype(np.float32)
+
+    def _band_settings(self) -> tuple[float, float, float, float]:
+        """(answer_threshold, suggest_threshold, margin_weight, min_margin) for the scores in use."""
+        s = self.settings
+        if self.vectors is not None:
+            m = s.semantic
+            return m.answer_threshold, m.suggest_threshold, m.margin_weight, m.min_margin
+        return s.answer_threshold, s.suggest_threshold, s.margin_weight, s.min_margin
+
+    def rank(self, text: str, lang: str | None, allowed: np.ndarray | None = None, limit: int = 3,
+             vector: np.ndarray | None = None) -> tuple[list[Match], float]:
+        """The best entries for a question (best first) and the confidence (0-100+).
+
+        With semantic matching on, `vector` is the question's embedding (from embed());
+        without it the question is embedded here.
+        """
         if self._words is None or self._chars is None:
             return [], 0.0
         s = self.settings
         stems, grams, tokstr = self._analyzer.analyze(text, lang)
         lexical = s.word_weight * self._words.score(stems) + s.char_weight * self._chars.score(grams)
+        token_weight, candidates = s.token_weight, s.candidates
+        if self.vectors is not None:
+            w, floor = s.semantic.weight, s.semantic.floor
+            query = vector if vector is not None else self.embed(text)
+            similar = np.clip((self.similarity(query) - floor) / (1.0 - floor), 0.0, 1.0)
+            lexical = ((1.0 - w) * lexical + w * similar).astype(np.float32)
+            token_weight, candidates = (1.0 - w) * s.token_weight, s.semantic.candidates
         if allowed is not None:
             lexical = np.where(allowed[self._doc_entry], lexical, -1.0)
-        k = min(s.candidates, len(lexical))
+        k = min(candidates, len(lexical))
         top_docs = np.argpartition(-lexical, k - 1)[:k]
         best: dict[int, tuple[float, str, str]] = {}
         for d in top_docs:
@@ -199,7 +276,7 @@ class Matcher:
             ratios = process.extract(tokstr, self._tokstrs[d], scorer=fuzz.token_sort_ratio,
                                      processor=None, limit=1)
             ratio, pos = (ratios[0][1], ratios[0][2]) if ratios else (0.0, 0)
-            score = float(lexical[d]) + s.token_weight * ratio / 100
+            score = float(lexical[d]) + token_weight * ratio / 100
             entry = int(self._doc_entry[d])
             if entry not in best or score > best[entry][0]:
                 best[entry] = (score, phr[pos][1] if phr else "", self._doc_lang[d])
@@ -208,22 +285,23 @@ class Matcher:
             return [], 0.0
         first = ranked[0][1][0]
         second = ranked[1][1][0] if len(ranked) > 1 else 0.0
-        confidence = 100 * (first + s.margin_weight * (first - second))
+        confidence = 100 * (first + self._band_settings()[2] * (first - second))
         matches = [
             Match(self.entry_ids[e], round(100 * sc, 1), phrasing, lang_)
             for e, (sc, phrasing, lang_) in ranked[:limit]
         ]
         return matches, confidence
 
-    def match(self, text: str, lang: str | None, allowed: np.ndarray | None = None, limit: int = 3) -> MatchResult:
+    def match(self, text: str, lang: str | None, allowed: np.ndarray | None = None, limit: int = 3,
+              vector: np.ndarray | None = None) -> MatchResult:
         """Rank and decide the band: answer, suggest ("did you mean") or fallback."""
-        matches, confidence = self.rank(text, lang, allowed, max(limit, 2))
-        s = self.settings
-        ambiguous = len(matches) > 1 and matches[0].score - matches[1].score < s.min_margin
+        matches, confidence = self.rank(text, lang, allowed, max(limit, 2), vector)
+        answer_threshold, suggest_threshold, _, min_margin = self._band_settings()
+        ambiguous = len(matches) > 1 and matches[0].score - matches[1].score < min_margin
         matches = matches[:limit]
-        if matches and confidence >= s.answer_threshold and not ambiguous:
+        if matches and confidence >= answer_threshold and not ambiguous:
             band: Band = "answer"
-        elif matches and confidence >= s.suggest_threshold:
+        elif matches and confidence >= suggest_threshold:
             band = "suggest"
         else:
             band = "fallback"

