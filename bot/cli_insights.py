@@ -20,7 +20,7 @@ from bot.app import build_knowledge
 from bot.config import Config
 from bot.storage import TinyStore
 from faq.content import Content
-from faq.normalize import normalize
+from faq.normalize import normalize, tokens
 
 _SLUG_WORDS = 6
 _SLUG_CHARS = 40
@@ -97,7 +97,7 @@ def stubs_yaml(groups: list[insights.Group], content: Content) -> str:
     ]
     used = set(content.entries)
     for g in groups:
-        entry_id = _unique(f"unanswered-{_slug(g.representative.text)}", used)
+        entry_id = _unique(f"unanswered-{_slug(g.representative.text, g.representative.language)}", used)
         closest = f"; closest entry now: {g.best[0]} ({g.best[1]:.1f})" if g.best else ""
         lines.append(f"  # asked {_times(g.count)} by {_people(g.people)}{closest}")
         lines.append(f"  - id: {entry_id}")
@@ -107,7 +107,7 @@ def stubs_yaml(groups: list[insights.Group], content: Content) -> str:
             lines.append(f"    # event: {g.event}  (no longer in the content)")
         for lang in g.languages:
             texts = g.in_language(lang)
-            lines.append(f"    {lang}:")
+            lines.append(f"    {_key(lang)}:")
             lines.append(f"      question: {quote(texts[0])}")
             if texts[1:]:
                 lines.append("      phrasings:")
@@ -118,6 +118,11 @@ def stubs_yaml(groups: list[insights.Group], content: Content) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _key(lang: str) -> str:
+    """A language code as a YAML key: "no" quoted, or YAML 1.1 reads it as false."""
+    return quote(lang) if lang == "no" else lang
+
+
 def _times(n: int) -> str:
     return "once" if n == 1 else f"{n} times"
 
@@ -126,8 +131,11 @@ def _people(n: int) -> str:
     return "1 person" if n == 1 else f"{n} people"
 
 
-def _slug(text: str) -> str:
-    words = re.findall(r"[a-z0-9]+", normalize(text))[:_SLUG_WORDS]
+def _slug(text: str, lang: str) -> str:
+    """Up to six content words of the text (stop words left out), else a hash: for an entry id."""
+    norm = normalize(text)
+    words = [w for w in tokens(norm, lang) if re.fullmatch(r"[a-z0-9]+", w)] or re.findall(r"[a-z0-9]+", norm)
+    words = words[:_SLUG_WORDS]
     slug = "-".join(words)[:_SLUG_CHARS].strip("-")
     return slug or f"{zlib.crc32(text.encode('utf-8')):08x}"
 
@@ -208,11 +216,11 @@ def suggestions_yaml(suggestions: list[Suggestion], content: Content) -> str:
             lines.append(f"  - id: {s.entry_id}  # {Path(entry.file).name}:{entry.line}")
         texts = list(s.phrasings)
         if s.new_block:
-            lines.append(f"    {s.language}:  # new language block for this entry")
+            lines.append(f"    {_key(s.language)}:  # new language block for this entry")
             text, n = texts.pop(0)
             lines.append(f"      question: {quote(text)}  # picked {_times(n)}")
         else:
-            lines.append(f"    {s.language}:")
+            lines.append(f"    {_key(s.language)}:")
         if texts:
             lines.append("      phrasings:")
             lines += [f"        - {quote(text)}  # picked {_times(n)}" for text, n in texts]

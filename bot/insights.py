@@ -21,6 +21,7 @@ only (not every member) keeps groups from drifting through chains of near matche
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import Counter
 from dataclasses import dataclass
@@ -150,6 +151,7 @@ class Insights:
 
     def __init__(self, bot: "Bot") -> None:
         self.bot = bot
+        table(bot.store)  # open the table now: /forget deletes only from tables the store has opened
 
     def commands(self) -> list[Command]:
         """The commands this part of the core answers."""
@@ -235,7 +237,8 @@ class Insights:
             return [Reply(t("unanswered_private", lang), (Choice(t("button_unanswered", lang), payload),), private=True)]
         if event_id:
             turn.event = event_id
-        groups = group_questions(unanswered(table(bot.store).records.values(), allowed))
+        found = unanswered(list(table(bot.store).records.values()), allowed)
+        groups = await asyncio.to_thread(group_questions, found)  # long logs: keep the loop serving others
         if not groups:
             return [Reply(t("unanswered_none", lang, scope=scope))]
         count = sum(g.count for g in groups)
