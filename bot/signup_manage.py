@@ -212,6 +212,7 @@ class SignupManager:
         lines.append("• " + t("forget_profile", lang))
         lines.append("• " + t("forget_signups", lang, count=len(deleted["signups"]), events=", ".join(events) or "–"))
         lines.append("• " + t("forget_messages", lang, count=deleted["messages"]))
+        lines.append("• " + t("forget_questions", lang, count=deleted["tables"].get("unanswered", 0)))
         return [Reply("\n".join(lines))]
 
     # --- organisers -----------------------------------------------------------------

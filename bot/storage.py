@@ -264,16 +264,17 @@ class TinyStore:
         messages = [seq for seq, r in self.outbox.records.items() if r["user_key"] == user_key]
         for seq in messages:
             self.outbox.delete(seq)
-        other = 0
-        for table in self.extra.values():
+        tables: dict[str, int] = {}
+        for name, table in self.extra.items():
             mine = [i for i, r in table.records.items() if r.get("user_key") == user_key]
             for i in mine:
                 table.delete(i)
-            other += len(mine)
+            tables[name] = len(mine)
         doc_id = self._people_ids.pop(user_key, None)
         if doc_id is not None:
             self.people.delete(doc_id)
-        return {"profile": doc_id is not None, "signups": signups, "messages": len(messages), "other": other}
+        return {"profile": doc_id is not None, "signups": signups, "messages": len(messages),
+                "tables": tables}
 
 
 def _record(note: Notification) -> dict[str, Any]:
