@@ -103,20 +103,26 @@ class ShardedTable:
         self.shard_of = shard_of
         self.records: dict[int, dict[str, Any]] = {}
         self._shards: dict[str, set[int]] = {}
+        self._max_id = 0
         self.dirty: set[str] = set()
 
     def load(self) -> None:
-        """Read every shard file with TinyDB."""
+        """Read every shard file with TinyDB (a record found in the wrong shard is moved on the next write)."""
         self.records.clear()
         self._shards.clear()
         self.dirty.clear()
+        self._max_id = 0
         if not self.folder.is_dir():
             return
         for path in sorted(self.folder.glob("*.json")):
             with TinyDB(path, storage=AtomicJSONStorage) as db:
                 for doc in db.table(self.name).all():
                     self.records[doc.doc_id] = dict(doc)
-                    self._shards.setdefault(path.stem, set()).add(doc.doc_id)
+                    shard = self.shard_of(doc.doc_id)
+                    self._shards.setdefault(shard, set()).add(doc.doc_id)
+                    self._max_id = max(self._max_id, doc.doc_id)
+                    if shard != path.stem:  # the sharding changed: rewrite both files
+                        self.dirty.update((shard, path.stem))
 
     def get(self, doc_id: int) -> dict[str, Any] | None:
         """The record, or None."""
@@ -127,6 +133,7 @@ class ShardedTable:
         shard = self.shard_of(doc_id)
         self.records[doc_id] = record
         self._shards.setdefault(shard, set()).add(doc_id)
+        self._max_id = max(self._max_id, doc_id)
         self.dirty.add(shard)
 
     def delete(self, doc_id: int) -> None:
@@ -137,16 +144,19 @@ class ShardedTable:
             self.dirty.add(shard)
 
     def next_id(self) -> int:
-        """A document id not used yet (one more than the largest)."""
-        return max(self.records, default=0) + 1
+        """A document id never used in this table (one more than the largest ever seen)."""
+        return self._max_id + 1
 
-    def take_changes(self) -> list[tuple[Path, str]]:
-        """The changed shards as (file, TinyDB JSON text); clears the changed set."""
+    def take_changes(self) -> list[tuple[Path, dict[str, Any]]]:
+        """The changed shards as (file, TinyDB document) snapshots; clears the changed set.
+
+        Records are replaced whole, never changed in place, so a shallow copy is a
+        snapshot that a worker thread can serialise while the loop goes on.
+        """
         out = []
         for shard in sorted(self.dirty):
             ids = sorted(self._shards.get(shard, ()))
-            data = {self.name: {str(i): self.records[i] for i in ids}}
-            out.append((self.folder / f"{shard}.json", json.dumps(data, ensure_ascii=False, separators=(",", ":"))))
+            out.append((self.folder / f"{shard}.json", {self.name: {str(i): self.records[i] for i in ids}}))
         self.dirty.clear()
         return out
 
@@ -212,13 +222,14 @@ class DataFolder:
         for folder in folders:
             _fsync_dir(folder)
 
-    def write_batch(self, files: list[tuple[Path, str]]) -> None:
-        """Write changed shard files so that all of them land, or (after replay) none."""
+    def write_batch(self, files: list[tuple[Path, dict[str, Any]]]) -> None:
+        """Write changed shard files so that all of them land, or (after replay) none. Runs in a worker thread."""
         if self.readonly:
             raise StorageError("the data folder was opened read-only")
         if not files:
             return
-        rel = [(str(path.relative_to(self.path)), text) for path, text in files]
+        rel = [(str(path.relative_to(self.path)), json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+               for path, data in files]
         if len(rel) == 1:
             self._apply(rel)
             return

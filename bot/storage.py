@@ -12,8 +12,10 @@ change is on disk; concurrent changes share one file write.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-import zlib
+import time
+from collections import deque
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Literal, Protocol, TypeVar
@@ -24,7 +26,7 @@ from bot.datafiles import AtomicJSONStorage, DataFolder, GroupCommit, ShardedTab
 from bot.signups import SEGMENT, EventBook, Refused, Signup
 
 T = TypeVar("T")
-PEOPLE_SHARDS = 16
+SLICE_SECONDS = 0.005  # longest run of changes before the writer lets the event loop do other work
 NotificationStatus = Literal["pending", "sent", "failed", "unreachable", "cancelled"]
 
 __all__ = ["Notification", "Profile", "Store", "StorageError", "TinyStore"]
@@ -104,7 +106,7 @@ class TinyStore:
 
     def __init__(self, data_dir: Path, readonly: bool = False) -> None:
         self.folder = DataFolder(data_dir, readonly=readonly)
-        self.people = ShardedTable("people", data_dir / "people", lambda i: f"{i % PEOPLE_SHARDS:02d}")
+        self.people = ShardedTable("people", data_dir / "people", lambda i: f"{(i - 1) // SEGMENT:06d}")
         self.outbox = ShardedTable("outbox", data_dir / "outbox", lambda i: f"{(i - 1) // SEGMENT:06d}")
         self.books: dict[str, EventBook] = {}
         self.extra: dict[str, ShardedTable] = {}  # tables other parts of the core ask for by name
@@ -113,6 +115,8 @@ class TinyStore:
         if not readonly:
             self._migrate_profiles_json()
         self._commit = GroupCommit(self._tables, self.folder, self._load)
+        self._changes: deque[tuple[Callable[[], Any], asyncio.Future[Any]]] = deque()
+        self._writer: asyncio.Task[None] | None = None
 
     # --- loading --------------------------------------------------------------------
 
@@ -164,20 +168,47 @@ class TinyStore:
     # --- transactions ---------------------------------------------------------------
 
     async def transact(self, change: Callable[[], T]) -> T:
-        """Run change() (synchronous: nothing interleaves), then wait until it is durable.
+        """Run change() (synchronous: nothing interleaves), then return its result once it is durable.
 
-        If change() raises half-way, whatever is not yet durable is dropped and the
-        last durable state reloaded, so memory never holds a half-made change.
+        Changes run one after another in the writer task, in slices of a few
+        milliseconds so a burst never holds up the event loop for long; each slice
+        is made durable by the next group commit. If a change raises half-way,
+        whatever is not yet durable is dropped and the last durable state reloaded,
+        so memory never holds a half-made change.
         """
-        try:
-            result = change()
-        except Refused:  # refused before anything changed
-            raise
-        except Exception:
-            await self._commit.abort()
-            raise
-        await self._commit.durable()
-        return result
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._changes.append((change, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._run_changes(), name="eventbot-writer")
+        return await future
+
+    async def _run_changes(self) -> None:
+        while self._changes:
+            started = time.perf_counter()
+            applied: list[tuple[asyncio.Future[Any], Any]] = []
+            broken = False
+            while self._changes and time.perf_counter() - started < SLICE_SECONDS:
+                change, future = self._changes.popleft()
+                if future.done():  # the caller gave up before its turn
+                    continue
+                try:
+                    applied.append((future, change()))
+                except Refused as exc:  # refused before anything changed
+                    future.set_exception(exc)
+                except Exception as exc:
+                    future.set_exception(exc)
+                    broken = True
+                    break
+            if broken:
+                for future, _ in applied:
+                    if not future.done():
+                        future.set_exception(StorageError("a change could not be completed"))
+                await self._commit.abort()
+                continue
+            if applied:
+                commit = asyncio.ensure_future(self._commit.durable())
+                commit.add_done_callback(lambda done, batch=applied: _settle(done, batch))
+            await asyncio.sleep(0)  # let the loop breathe between slices
 
     async def flush(self) -> None:
         """Wait until every change so far is durable."""
@@ -189,7 +220,9 @@ class TinyStore:
         return self._commit.batches
 
     async def drain(self) -> None:
-        """Wait for the write in flight (every acknowledged change is already durable)."""
+        """Wait for the changes queued and the write in flight (acknowledged changes are already durable)."""
+        if self._writer is not None:
+            await asyncio.gather(self._writer, return_exceptions=True)
         await self._commit.close()
 
     def close(self) -> None:
@@ -275,6 +308,18 @@ class TinyStore:
             self.people.delete(doc_id)
         return {"profile": doc_id is not None, "signups": signups, "messages": len(messages),
                 "tables": tables}
+
+
+def _settle(commit: asyncio.Future[None], batch: list[tuple[asyncio.Future[Any], Any]]) -> None:
+    """Resolve the callers of one slice once its group commit is done (or failed)."""
+    error = commit.exception() if not commit.cancelled() else StorageError("the write was cancelled")
+    for future, result in batch:
+        if future.done():
+            continue
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
 
 
 def _record(note: Notification) -> dict[str, Any]:
