@@ -17,6 +17,22 @@ from faq.knowledge import Knowledge
 DATA = Path(__file__).parent / "data"
 
 
+class Clock:
+    """A clock the test moves by hand (starts 2026-06-01 10:00 UTC)."""
+
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 6, 1, 10, 0, tzinfo=dt.timezone.utc)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """A hand-moved clock for the core (signup windows, offers, reminders)."""
+    return Clock()
+
+
 @pytest.fixture(scope="session")
 def knowledge() -> Knowledge:
     """The shipped sample content, indexed once for the whole test run."""

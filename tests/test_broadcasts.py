@@ -10,54 +10,11 @@ import pytest
 
 from bot.app import build_bot
 from bot.config import Config, ContentConfig, RolesConfig
-from bot.messages import DeliveryError, Incoming, Reply, Unreachable
+from bot.messages import Incoming, Reply
+from tests.fakes.messenger import FakeMessenger, until
 
 CONTENT = Path(__file__).parent / "data" / "signup_content"
 OLGA = ("telegram", "900")  # organiser of "trip"
-
-
-class FakeMessenger:
-    """A platform for the core's own messages: records what was sent, can refuse people."""
-
-    def __init__(self, platform: str, blocked: set[str] = frozenset(), flaky: int = 0) -> None:
-        self.platform = platform
-        self.max_per_second = 500.0
-        self.per_chat_interval = 0.0
-        self.blocked = set(blocked)
-        self.flaky = flaky  # the first N sends fail with a retryable error
-        self.sent: list[tuple[str, str]] = []
-        self.edits: list[tuple[str, str, str]] = []
-
-    async def send(self, chat_id: str, reply: Reply) -> str:
-        self.sent.append((chat_id, reply.text))
-        return str(len(self.sent))
-
-    async def notify(self, user_id: str, reply: Reply) -> None:
-        if user_id in self.blocked:
-            raise Unreachable("blocked")
-        if self.flaky:
-            self.flaky -= 1
-            raise DeliveryError("try later", retry_after=0)
-        self.sent.append((user_id, reply.text))
-
-    async def edit(self, chat_id: str, message_id: str, reply: Reply) -> None:
-        self.edits.append((chat_id, message_id, reply.text))
-
-    def to(self, user_id: str) -> list[str]:
-        return [text for chat, text in self.sent if chat == user_id]
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = dt.datetime(2026, 6, 1, 10, 0, tzinfo=dt.timezone.utc)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
 
 
 @pytest.fixture
@@ -75,14 +32,6 @@ async def sign_up(bot, platform: str, user: str, lang: str, capacity: int = 2) -
 
 async def say(bot, platform: str, user: str, text: str, lang: str | None = None) -> list[Reply]:
     return await bot.handle(Incoming(platform, user, user, text=text, language_hint=lang))
-
-
-async def until(condition, timeout: float = 10.0) -> None:
-    for _ in range(int(timeout / 0.02)):
-        if condition():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition not met in time")
 
 
 async def test_broadcast_is_previewed_confirmed_and_delivered_once_per_language(config, clock):

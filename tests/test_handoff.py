@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from pathlib import Path
 
@@ -10,7 +9,7 @@ from bot.app import build_bot
 from bot.config import Config, ContentConfig, RolesConfig
 from bot.messages import Incoming
 from bot.roles import Roles
-from tests.test_broadcasts import FakeMessenger, until
+from tests.fakes.messenger import FakeMessenger, until
 
 CONTENT = Path(__file__).parent / "data" / "signup_content"
 GROUP = "-100555"

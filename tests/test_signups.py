@@ -18,21 +18,6 @@ CONTENT = Path(__file__).parent / "data" / "signup_content"
 ORGANISER = "console:olga"
 
 
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = dt.datetime(2026, 6, 1, 10, 0, tzinfo=dt.timezone.utc)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
 @pytest.fixture
 def config() -> Config:
     return Config(content=ContentConfig(path=CONTENT), roles=RolesConfig(organisers={"trip": [ORGANISER]}))
