@@ -106,23 +106,31 @@ class ShardedTable:
         self._max_id = 0
         self.dirty: set[str] = set()
 
-    def load(self) -> None:
-        """Read every shard file with TinyDB (a record found in the wrong shard is moved on the next write)."""
+    def load(self, newer: dict[Path, str] | None = None) -> None:
+        """Read every shard file with TinyDB (a record found in the wrong shard is moved on the next write).
+
+        `newer` holds shard texts from journals not yet applied to the files; they win.
+        """
         self.records.clear()
         self._shards.clear()
         self.dirty.clear()
         self._max_id = 0
-        if not self.folder.is_dir():
-            return
-        for path in sorted(self.folder.glob("*.json")):
-            with TinyDB(path, storage=AtomicJSONStorage) as db:
-                for doc in db.table(self.name).all():
-                    self.records[doc.doc_id] = dict(doc)
-                    shard = self.shard_of(doc.doc_id)
-                    self._shards.setdefault(shard, set()).add(doc.doc_id)
-                    self._max_id = max(self._max_id, doc.doc_id)
-                    if shard != path.stem:  # the sharding changed: rewrite both files
-                        self.dirty.update((shard, path.stem))
+        newer = {p: text for p, text in (newer or {}).items() if p.parent == self.folder}
+        paths = set(self.folder.glob("*.json")) if self.folder.is_dir() else set()
+        for path in sorted(paths | set(newer)):
+            if path in newer:
+                docs = json.loads(newer[path]).get(self.name, {})
+                found = [(int(i), record) for i, record in docs.items()]
+            else:
+                with TinyDB(path, storage=AtomicJSONStorage) as db:
+                    found = [(doc.doc_id, doc) for doc in db.table(self.name).all()]
+            for doc_id, doc in found:
+                self.records[doc_id] = dict(doc)
+                shard = self.shard_of(doc_id)
+                self._shards.setdefault(shard, set()).add(doc_id)
+                self._max_id = max(self._max_id, doc_id)
+                if shard != path.stem:  # the sharding changed: rewrite both files
+                    self.dirty.update((shard, path.stem))
 
     def get(self, doc_id: int) -> dict[str, Any] | None:
         """The record, or None."""
@@ -167,6 +175,7 @@ class DataFolder:
     def __init__(self, path: Path, readonly: bool = False) -> None:
         self.path = path
         self.readonly = readonly
+        self._next = 1  # number of the next journal
         self._lock: FileLock | None = None
         if not readonly:
             path.mkdir(parents=True, exist_ok=True)
@@ -200,18 +209,39 @@ class DataFolder:
             raise StorageError(f"the data folder {self.path} was written by a newer eventbot (schema {version}); "
                                f"this version reads schema {SCHEMA_VERSION} and will not touch it")
 
-    def replay_journal(self) -> None:
-        """Finish a batch that was journalled but perhaps not fully written before a crash."""
-        journal = self.path / JOURNAL
+    def journals(self) -> list[Path]:
+        """Journals not yet applied, oldest first (an old single journal.json first of all)."""
+        numbered = sorted(self.path.glob("journal-*.json"), key=lambda p: int(p.stem.split("-", 1)[1]))
+        legacy = self.path / JOURNAL
+        return ([legacy] if legacy.exists() else []) + numbered
+
+    def _read_journal(self, journal: Path) -> dict[str, str] | None:
         try:
-            batch = json.loads(journal.read_text("utf-8"))
-        except FileNotFoundError:
-            return
+            return json.loads(journal.read_text("utf-8"))
+        except FileNotFoundError:  # applied meanwhile
+            return None
         except ValueError:  # cannot happen with atomic journal writes; refuse to guess
             raise StorageError(f"{journal} is damaged; move it away to start without it") from None
-        log.warning("finishing %d file writes interrupted by a crash", len(batch))
-        self._apply(batch.items())
-        journal.unlink()
+
+    def newer_than_files(self) -> dict[Path, str]:
+        """Shard texts from journals not yet applied (later ones win): what the files will hold."""
+        out: dict[Path, str] = {}
+        for journal in self.journals():
+            for rel, text in (self._read_journal(journal) or {}).items():
+                out[self.path / rel] = text
+        return out
+
+    def replay_journal(self) -> None:
+        """Apply journalled batches that a crash kept from reaching their files, in order."""
+        journals = self.journals()
+        for journal in journals:
+            batch = self._read_journal(journal)
+            if batch is not None:
+                log.warning("finishing %d file writes interrupted by a stop or crash", len(batch))
+                self._apply(batch.items())
+            journal.unlink(missing_ok=True)
+        if journals:
+            self._next = max((int(j.stem.split("-", 1)[1]) for j in journals if j.name != JOURNAL), default=0) + 1
 
     def _apply(self, files: Iterable[tuple[str, str]]) -> None:
         folders = set()
@@ -222,26 +252,41 @@ class DataFolder:
         for folder in folders:
             _fsync_dir(folder)
 
-    def write_batch(self, files: list[tuple[Path, dict[str, Any]]]) -> None:
-        """Write changed shard files so that all of them land, or (after replay) none. Runs in a worker thread."""
+    def write_journal(self, files: list[tuple[Path, dict[str, Any]]]) -> tuple[Path, list[tuple[str, str]]]:
+        """Serialise a batch and make it durable as one journal file (the acknowledgement point).
+
+        Runs in a worker thread. Returns the journal and its files for `apply_journal`.
+        """
         if self.readonly:
             raise StorageError("the data folder was opened read-only")
-        if not files:
-            return
         rel = [(str(path.relative_to(self.path)), json.dumps(data, ensure_ascii=False, separators=(",", ":")))
                for path, data in files]
-        if len(rel) == 1:
-            self._apply(rel)
-            return
-        write_atomic(self.path / JOURNAL, json.dumps(dict(rel), ensure_ascii=False, separators=(",", ":")))
+        journal = self.path / f"journal-{self._next}.json"
+        self._next += 1
+        write_atomic(journal, json.dumps(dict(rel), ensure_ascii=False, separators=(",", ":")))
+        return journal, rel
+
+    def apply_journal(self, journal: Path, rel: list[tuple[str, str]]) -> None:
+        """Replace the batch's shard files atomically, then drop its journal. Runs in a worker thread."""
         self._apply(rel)
-        (self.path / JOURNAL).unlink()
+        journal.unlink()
+
+    def write_batch(self, files: list[tuple[Path, dict[str, Any]]]) -> None:
+        """Journal and apply a batch at once: all files land, or (after replay) none."""
+        if files:
+            self.apply_journal(*self.write_journal(files))
 
     def close(self) -> None:
         """Release the lock."""
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+
+
+def _resolve(waiting: list[asyncio.Future[None]]) -> None:
+    for future in waiting:
+        if not future.done():
+            future.set_result(None)
 
 
 class GroupCommit:
@@ -262,6 +307,9 @@ class GroupCommit:
         self._waiting: list[asyncio.Future[None]] = []
         self._task: asyncio.Task[None] | None = None
         self._aborting = False
+        self._applying: asyncio.Queue[tuple[Path, list[tuple[str, str]]]] = asyncio.Queue()
+        self._applier: asyncio.Task[None] | None = None
+        self._apply_failed = False
         self.batches = 0
 
     async def durable(self) -> None:
@@ -276,8 +324,7 @@ class GroupCommit:
         """A change failed half-way: let the write in flight land, then drop everything not yet durable."""
         self._aborting = True
         try:
-            if self._task is not None:
-                await asyncio.gather(self._task, return_exceptions=True)
+            await self.close()
             self._flush_failure(StorageError("a change could not be completed"))
         finally:
             self._aborting = False
@@ -295,19 +342,38 @@ class GroupCommit:
         while self._waiting and not self._aborting:
             waiting, self._waiting = self._waiting, []
             files = [change for table in self._tables() for change in table.take_changes()]
+            if not files:
+                _resolve(waiting)
+                continue
             try:
-                await asyncio.to_thread(self._folder.write_batch, files)
+                journal = await asyncio.to_thread(self._folder.write_journal, files)
             except Exception as exc:
                 log.error("writing %d data files failed (%s); reloading the last durable state", len(files), exc)
                 self._waiting = waiting + self._waiting
                 self._flush_failure(StorageError("the data could not be saved"))
                 continue
             self.batches += 1
-            for future in waiting:
-                if not future.done():
-                    future.set_result(None)
+            _resolve(waiting)  # durable: the journal is on disk
+            self._applying.put_nowait(journal)
+            if self._applier is None or self._applier.done():
+                self._applier = asyncio.create_task(self._apply_in_order(), name="eventbot-apply")
+
+    async def _apply_in_order(self) -> None:
+        """Bring the shard files up to date from the journals, oldest first, off the acknowledgement path."""
+        while not self._applying.empty():
+            journal, rel = self._applying.get_nowait()
+            if not self._apply_failed:  # after a failure, later journals wait for the replay at start-up
+                try:
+                    await asyncio.to_thread(self._folder.apply_journal, journal, rel)
+                except Exception as exc:
+                    self._apply_failed = True
+                    log.error("updating data files from %s failed (%s); the journals keep every change "
+                              "and are replayed at the next start", journal.name, exc)
+            self._applying.task_done()
 
     async def close(self) -> None:
-        """Wait for the batch in flight."""
+        """Wait for the batch in flight and for the files to catch up with the journals."""
         if self._task is not None:
             await asyncio.gather(self._task, return_exceptions=True)
+        if self._applier is not None:
+            await asyncio.gather(self._applier, return_exceptions=True)

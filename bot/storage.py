@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import time
 from collections import deque
 from dataclasses import asdict, dataclass, replace
@@ -114,6 +115,9 @@ class TinyStore:
         self._load()
         if not readonly:
             self._migrate_profiles_json()
+        # what was loaded lives as long as the bot: keep it out of the cyclic garbage
+        # collector's full passes, which otherwise pause the event loop for tens of ms
+        gc.freeze()
         self._commit = GroupCommit(self._tables, self.folder, self._load)
         self._changes: deque[tuple[Callable[[], Any], asyncio.Future[Any]]] = deque()
         self._writer: asyncio.Task[None] | None = None
@@ -131,23 +135,25 @@ class TinyStore:
         table = self.extra.get(name)
         if table is None:
             table = ShardedTable(name, self.folder.path / name, lambda i: f"{(i - 1) // per_shard:06d}")
-            table.load()
+            table.load(self.folder.newer_than_files())
             self.extra[name] = table
         return table
 
     def _load(self) -> None:
         try:
-            self.people.load()
-            self.outbox.load()
+            newer = self.folder.newer_than_files()  # journals a running bot has not applied yet (readers)
+            self.people.load(newer)
+            self.outbox.load(newer)
             for table in self.extra.values():
-                table.load()
+                table.load(newer)
             self.books = {}
             signups = self.folder.path / "signups"
-            for folder in sorted(signups.iterdir()) if signups.is_dir() else ():
-                if folder.is_dir():
-                    table = EventBook.new_table(folder.name, folder)
-                    table.load()
-                    self.books[folder.name] = EventBook(folder.name, table)
+            folders = {f for f in signups.iterdir() if f.is_dir()} if signups.is_dir() else set()
+            folders |= {p.parent for p in newer if p.parent.parent == signups}
+            for folder in sorted(folders):
+                table = EventBook.new_table(folder.name, folder)
+                table.load(newer)
+                self.books[folder.name] = EventBook(folder.name, table)
         except (OSError, ValueError, TypeError, KeyError) as exc:
             raise StorageError(f"the data in {self.folder.path} cannot be read ({exc})") from None
         self._people_ids = {rec["user_key"]: doc_id for doc_id, rec in self.people.records.items()}
