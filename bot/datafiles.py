@@ -27,6 +27,7 @@ import json
 import logging
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -37,7 +38,6 @@ from tinydb.storages import Storage
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
-JOURNAL = "journal.json"
 
 
 class StorageError(Exception):
@@ -89,6 +89,16 @@ class AtomicJSONStorage(Storage):
         pass
 
 
+@dataclass(frozen=True)
+class ShardChange:
+    """One shard file to bring up to date: the records that changed, and the whole shard after."""
+
+    path: Path
+    table: str
+    records: dict[str, Any]  # doc id -> record, or None when deleted
+    snapshot: dict[str, Any]  # doc id -> record: the whole shard
+
+
 class ShardedTable:
     """One table's records in memory, keyed by an int document id, persisted in shard files.
 
@@ -105,26 +115,33 @@ class ShardedTable:
         self._shards: dict[str, set[int]] = {}
         self._max_id = 0
         self.dirty: set[str] = set()
+        self._changed: set[int] = set()  # ids changed since the last take_changes()
 
-    def load(self, newer: dict[Path, str] | None = None) -> None:
+    def load(self, newer: dict[Path, list[dict[str, Any]]] | None = None) -> None:
         """Read every shard file with TinyDB (a record found in the wrong shard is moved on the next write).
 
-        `newer` holds shard texts from journals not yet applied to the files; they win.
+        `newer` holds, per shard file, the record changes of journals not yet applied
+        to it, oldest first; they are laid over the file.
         """
         self.records.clear()
         self._shards.clear()
         self.dirty.clear()
+        self._changed.clear()
         self._max_id = 0
-        newer = {p: text for p, text in (newer or {}).items() if p.parent == self.folder}
+        newer = {p: deltas for p, deltas in (newer or {}).items() if p.parent == self.folder}
         paths = set(self.folder.glob("*.json")) if self.folder.is_dir() else set()
         for path in sorted(paths | set(newer)):
-            if path in newer:
-                docs = json.loads(newer[path]).get(self.name, {})
-                found = [(int(i), record) for i, record in docs.items()]
-            else:
+            docs: dict[int, Any] = {}
+            if path.exists():
                 with TinyDB(path, storage=AtomicJSONStorage) as db:
-                    found = [(doc.doc_id, doc) for doc in db.table(self.name).all()]
-            for doc_id, doc in found:
+                    docs = {doc.doc_id: doc for doc in db.table(self.name).all()}
+            for delta in newer.get(path, ()):
+                for key, record in delta.items():
+                    if record is None:
+                        docs.pop(int(key), None)
+                    else:
+                        docs[int(key)] = record
+            for doc_id, doc in docs.items():
                 self.records[doc_id] = dict(doc)
                 shard = self.shard_of(doc_id)
                 self._shards.setdefault(shard, set()).add(doc_id)
@@ -143,6 +160,7 @@ class ShardedTable:
         self._shards.setdefault(shard, set()).add(doc_id)
         self._max_id = max(self._max_id, doc_id)
         self.dirty.add(shard)
+        self._changed.add(doc_id)
 
     def delete(self, doc_id: int) -> None:
         """Remove a record (no error if absent)."""
@@ -150,22 +168,29 @@ class ShardedTable:
             shard = self.shard_of(doc_id)
             self._shards.get(shard, set()).discard(doc_id)
             self.dirty.add(shard)
+            self._changed.add(doc_id)
 
     def next_id(self) -> int:
         """A document id never used in this table (one more than the largest ever seen)."""
         return self._max_id + 1
 
-    def take_changes(self) -> list[tuple[Path, dict[str, Any]]]:
-        """The changed shards as (file, TinyDB document) snapshots; clears the changed set.
+    def take_changes(self) -> list[ShardChange]:
+        """The changed shards: the changed records (for the journal) and a snapshot of the whole
+        shard (for its file); clears the changed set.
 
         Records are replaced whole, never changed in place, so a shallow copy is a
         snapshot that a worker thread can serialise while the loop goes on.
         """
         out = []
+        changed: dict[str, dict[str, Any]] = {}
+        for doc_id in self._changed:
+            changed.setdefault(self.shard_of(doc_id), {})[str(doc_id)] = self.records.get(doc_id)
         for shard in sorted(self.dirty):
             ids = sorted(self._shards.get(shard, ()))
-            out.append((self.folder / f"{shard}.json", {self.name: {str(i): self.records[i] for i in ids}}))
+            out.append(ShardChange(self.folder / f"{shard}.json", self.name, changed.get(shard, {}),
+                                   {str(i): self.records[i] for i in ids}))
         self.dirty.clear()
+        self._changed.clear()
         return out
 
 
@@ -210,12 +235,10 @@ class DataFolder:
                                f"this version reads schema {SCHEMA_VERSION} and will not touch it")
 
     def journals(self) -> list[Path]:
-        """Journals not yet applied, oldest first (an old single journal.json first of all)."""
-        numbered = sorted(self.path.glob("journal-*.json"), key=lambda p: int(p.stem.split("-", 1)[1]))
-        legacy = self.path / JOURNAL
-        return ([legacy] if legacy.exists() else []) + numbered
+        """Journals not yet applied to the files, oldest first."""
+        return sorted(self.path.glob("journal-*.json"), key=lambda p: int(p.stem.split("-", 1)[1]))
 
-    def _read_journal(self, journal: Path) -> dict[str, str] | None:
+    def _read_journal(self, journal: Path) -> dict[str, Any] | None:
         try:
             return json.loads(journal.read_text("utf-8"))
         except FileNotFoundError:  # applied meanwhile
@@ -223,25 +246,48 @@ class DataFolder:
         except ValueError:  # cannot happen with atomic journal writes; refuse to guess
             raise StorageError(f"{journal} is damaged; move it away to start without it") from None
 
-    def newer_than_files(self) -> dict[Path, str]:
-        """Shard texts from journals not yet applied (later ones win): what the files will hold."""
-        out: dict[Path, str] = {}
+    def newer_than_files(self) -> dict[Path, list[dict[str, Any]]]:
+        """Per shard file, the record changes of journals not yet applied to it, oldest first."""
+        out: dict[Path, list[dict[str, Any]]] = {}
         for journal in self.journals():
-            for rel, text in (self._read_journal(journal) or {}).items():
-                out[self.path / rel] = text
+            for rel, entry in (self._read_journal(journal) or {}).items():
+                out.setdefault(self.path / rel, []).append(entry["records"])
         return out
 
     def replay_journal(self) -> None:
-        """Apply journalled batches that a crash kept from reaching their files, in order."""
+        """Lay journalled changes that a stop or crash kept from their files over them, in order."""
         journals = self.journals()
+        if not journals:
+            return
+        log.warning("bringing data files up to date from %d journal(s)", len(journals))
+        files: dict[Path, dict[str, Any]] = {}
+        for path, deltas in self.newer_than_files().items():
+            try:
+                doc = json.loads(path.read_text("utf-8"))
+            except FileNotFoundError:
+                doc = {}
+            table = next(iter(doc), None) or self._table_of(journals, path)
+            records = doc.get(table, {})
+            for delta in deltas:
+                for key, record in delta.items():
+                    if record is None:
+                        records.pop(key, None)
+                    else:
+                        records[key] = record
+            files[path] = {table: records}
+        self._apply((str(p.relative_to(self.path)), json.dumps(d, ensure_ascii=False, separators=(",", ":")))
+                    for p, d in files.items())
         for journal in journals:
-            batch = self._read_journal(journal)
-            if batch is not None:
-                log.warning("finishing %d file writes interrupted by a stop or crash", len(batch))
-                self._apply(batch.items())
             journal.unlink(missing_ok=True)
-        if journals:
-            self._next = max((int(j.stem.split("-", 1)[1]) for j in journals if j.name != JOURNAL), default=0) + 1
+        self._next = max(int(j.stem.split("-", 1)[1]) for j in journals) + 1
+
+    def _table_of(self, journals: list[Path], path: Path) -> str:
+        rel = str(path.relative_to(self.path))
+        for journal in journals:
+            entry = (self._read_journal(journal) or {}).get(rel)
+            if entry:
+                return entry["table"]
+        return "_default"
 
     def _apply(self, files: Iterable[tuple[str, str]]) -> None:
         folders = set()
@@ -252,29 +298,29 @@ class DataFolder:
         for folder in folders:
             _fsync_dir(folder)
 
-    def write_journal(self, files: list[tuple[Path, dict[str, Any]]]) -> tuple[Path, list[tuple[str, str]]]:
-        """Serialise a batch and make it durable as one journal file (the acknowledgement point).
+    def write_journal(self, changes: list[ShardChange]) -> tuple[Path, list[ShardChange]]:
+        """Make a batch durable as one small journal of the changed records (the acknowledgement point).
 
-        Runs in a worker thread. Returns the journal and its files for `apply_journal`.
+        Runs in a worker thread. Returns what `apply_journal` needs to update the files.
         """
         if self.readonly:
             raise StorageError("the data folder was opened read-only")
-        rel = [(str(path.relative_to(self.path)), json.dumps(data, ensure_ascii=False, separators=(",", ":")))
-               for path, data in files]
+        entries = {str(c.path.relative_to(self.path)): {"table": c.table, "records": c.records} for c in changes}
         journal = self.path / f"journal-{self._next}.json"
         self._next += 1
-        write_atomic(journal, json.dumps(dict(rel), ensure_ascii=False, separators=(",", ":")))
-        return journal, rel
+        write_atomic(journal, json.dumps(entries, ensure_ascii=False, separators=(",", ":")))
+        return journal, changes
 
-    def apply_journal(self, journal: Path, rel: list[tuple[str, str]]) -> None:
-        """Replace the batch's shard files atomically, then drop its journal. Runs in a worker thread."""
-        self._apply(rel)
+    def apply_journal(self, journal: Path, changes: list[ShardChange]) -> None:
+        """Replace the batch's shard files atomically from the snapshots, then drop the journal (worker thread)."""
+        self._apply((str(c.path.relative_to(self.path)),
+                     json.dumps({c.table: c.snapshot}, ensure_ascii=False, separators=(",", ":"))) for c in changes)
         journal.unlink()
 
-    def write_batch(self, files: list[tuple[Path, dict[str, Any]]]) -> None:
+    def write_batch(self, changes: list[ShardChange]) -> None:
         """Journal and apply a batch at once: all files land, or (after replay) none."""
-        if files:
-            self.apply_journal(*self.write_journal(files))
+        if changes:
+            self.apply_journal(*self.write_journal(changes))
 
     def close(self) -> None:
         """Release the lock."""
@@ -307,7 +353,7 @@ class GroupCommit:
         self._waiting: list[asyncio.Future[None]] = []
         self._task: asyncio.Task[None] | None = None
         self._aborting = False
-        self._applying: asyncio.Queue[tuple[Path, list[tuple[str, str]]]] = asyncio.Queue()
+        self._applying: asyncio.Queue[tuple[Path, list[ShardChange]]] = asyncio.Queue()
         self._applier: asyncio.Task[None] | None = None
         self._apply_failed = False
         self.batches = 0

@@ -85,16 +85,17 @@ def test_a_newer_schema_is_refused(tmp_path):
 
 def test_a_journalled_batch_is_finished_at_start_up(tmp_path):
     # as if the bot died after the journal was written but before the files were replaced
-    people = {"people": {"1": {"user_key": "telegram:1", "language": "nl"}}}
-    signups = {"signups": {"1": {"seq": 1, "event": "expo", "user_key": "telegram:1", "status": "confirmed",
-                                 "created_at": NOW.isoformat(), "updated_at": NOW.isoformat()}}}
-    (tmp_path / "journal.json").write_text(json.dumps({
-        "people/01.json": json.dumps(people), "signups/expo/000000.json": json.dumps(signups)}))
+    people = {"1": {"user_key": "telegram:1", "language": "nl"}}
+    signups = {"1": {"seq": 1, "event": "expo", "user_key": "telegram:1", "status": "confirmed",
+                     "created_at": NOW.isoformat(), "updated_at": NOW.isoformat()}}
+    (tmp_path / "journal-7.json").write_text(json.dumps({
+        "people/000000.json": {"table": "people", "records": people},
+        "signups/expo/000000.json": {"table": "signups", "records": signups}}))
     store = TinyStore(tmp_path)
     try:
         assert store.profile("telegram:1").language == "nl"
         assert store.book("expo").active("telegram:1").status == "confirmed"
-        assert not (tmp_path / "journal.json").exists()
+        assert not list(tmp_path.glob("journal-*.json"))
     finally:
         store.close()
 
@@ -125,7 +126,7 @@ class BrokenDisk(DataFolder):
 async def test_a_failed_write_is_not_acknowledged_and_memory_follows_the_disk(tmp_path):
     folder = BrokenDisk(tmp_path)
     table = ShardedTable("items", tmp_path / "items", lambda i: "00")
-    commit = GroupCommit(lambda: [table], folder, table.load)
+    commit = GroupCommit(lambda: [table], folder, lambda: table.load(folder.newer_than_files()))
     table.put(1, {"x": 1})
     await commit.durable()
     folder.broken = True
