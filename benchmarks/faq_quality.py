@@ -69,8 +69,8 @@ class Ours:
 
     name = "eventbot (BM25 words+chars, token_sort)"
 
-    def __init__(self, faq: dict[str, list[str]], settings: MatchSettings | None = None) -> None:
-        self.matcher = Matcher([Document(i, "en", p) for i, p in faq.items()], settings)
+    def __init__(self, faq: dict[str, list[str]], settings: MatchSettings | None = None, semantic=None) -> None:
+        self.matcher = Matcher([Document(i, "en", p) for i, p in faq.items()], settings, semantic=semantic)
 
     def rank_all(self, questions: list[str]) -> list[tuple[list[str], float]]:
         out = []

@@ -63,8 +63,8 @@ class SemanticSettings:
     weight: float = 0.6
     floor: float = 0.85
     centroid: float = 0.7
-    answer_threshold: float = 40.0
-    suggest_threshold: float = 25.0
+    answer_threshold: float = 22.0  # CLINC150 validation: 10% of out-of-scope questions pass at ~20.6
+    suggest_threshold: float = 6.0  # and 50% at ~5.7
     margin_weight: float = 1.0
     min_margin: float = 1.0
     candidates: int = 30
