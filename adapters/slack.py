@@ -2,7 +2,8 @@
 
 Built on slack-bolt's AsyncApp. Socket Mode (default) or HTTP mode with signed requests;
 both run in the event loop of `eventbot run`, beside the other adapters. Rendering lives
-in adapters/slack_render.py; this file only translates and delivers.
+in adapters/slack_render.py and adapters/slack_modal.py (the signup form as a modal);
+this file only translates and delivers.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import logging
 import re
 import weakref
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Awaitable, Iterable, Literal, Mapping
 
 import aiohttp
@@ -28,10 +29,12 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters import slack_modal as modal
 from adapters import slack_render as render
+from bot.commands import parse_command
 from bot.config import Config, ConfigError
 from bot.core import Bot
-from bot.messages import Attachment, DeliveryError, Incoming, Reply, Unreachable
+from bot.messages import Attachment, DeliveryError, FormView, Incoming, Reply, Unreachable
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +89,14 @@ class SlackAdapter:
     """Connects the core to one Slack workspace (Messenger and Adapter of bot.messages)."""
 
     platform = "slack"
+    # The pace for messages the core starts itself (broadcasts, reminders, promotions). Slack
+    # documents one chat.postMessage per second per channel (each recipient's DM is its own
+    # channel) and an unpublished workspace-wide limit, shared with the bot's live answers;
+    # the first message to a person also needs conversations.open (Tier 3, 50+ per minute).
+    # 5 per second stays well inside what large Slack integrations sustain; a 429 on the way
+    # is waited out by slack_sdk's retry handler or retried later by the outbox, never lost.
+    max_per_second = 5.0
+    per_chat_interval = 1.0
 
     def __init__(self, bot: Bot, *, bot_token: str, app_token: str | None = None,
                  signing_secret: str | None = None, mode: Literal["socket", "http"] = "socket",
@@ -116,6 +127,7 @@ class SlackAdapter:
         self.app.event("app_home_opened")(self._on_home_opened)
         self.app.command(slash_command)(self._on_command)
         self.app.action(re.compile(f"^{render.ACTION_PREFIX}"))(self._on_choice)
+        self.app.view(modal.CALLBACK_ID)(self._on_form_submitted)
         self.bot_user_id: str | None = None
         self.bot_id: str | None = None
         self._socket: AsyncSocketModeHandler | None = None
@@ -279,14 +291,19 @@ class SlackAdapter:
         await ack()
         self._spawn(body["user"]["id"], self._choice(body, action, respond))
 
+    async def _on_form_submitted(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        # acknowledged by the work itself, in the person's turn: the answer to Slack carries the field errors
+        self._spawn(body["user"]["id"], self._form_submitted(ack, body["user"]["id"], view))
+
     async def _converse(self, event: Mapping[str, Any], thread_ts: str | None, direct: bool) -> None:
         user, channel = event["user"], event["channel"]
         if direct:
             self._dm_channels[user], self._dm_users[channel] = channel, user
         name, locale = await self._person(user)
         text = render.plain_text(event.get("text") or "", self.bot_user_id)
-        incoming = Incoming(self.platform, user, channel, text=text, user_name=name,
-                            language_hint=locale, direct=direct)
+        parent = event.get("thread_ts")  # in a thread: the message that started it (a forwarded question)
+        incoming = Incoming(self.platform, user, channel, text=text, user_name=name, language_hint=locale,
+                            direct=direct, reply_to=parent if parent and parent != event.get("ts") else None)
         await self._answer(incoming, _Where(channel, thread_ts))
 
     async def _command(self, body: Mapping[str, Any], respond: AsyncRespond) -> None:
@@ -295,7 +312,12 @@ class SlackAdapter:
         incoming = Incoming(self.platform, user, channel, text=self._command_text(body.get("text") or ""),
                             user_name=name or body.get("user_name", ""), language_hint=locale,
                             direct=channel.startswith("D"))
-        await self._answer(incoming, _Where(channel, respond=respond))
+        where = _Where(channel, respond=respond)
+        event_id = self._signup_event(incoming.text)
+        if event_id and body.get("trigger_id"):
+            await self._open_form(incoming, event_id, body["trigger_id"], where)
+        else:
+            await self._answer(incoming, where)
 
     def _command_text(self, text: str) -> str:
         """`/eventbot topics ewrc` is the command /topics; `/eventbot <question>` is the question."""
@@ -323,7 +345,65 @@ class SlackAdapter:
         name, locale = await self._person(user)
         incoming = Incoming(self.platform, user, channel, payload=action.get("value") or STALE, user_name=name,
                             language_hint=locale, direct=channel.startswith("D"))
-        await self._answer(incoming, where)
+        event_id = self._signup_event(incoming.payload or "")
+        if event_id and body.get("trigger_id"):
+            await self._open_form(incoming, event_id, body["trigger_id"], where)
+        else:
+            await self._answer(incoming, where)
+
+    # --- the signup form as a modal -------------------------------------------------------
+
+    @staticmethod
+    def _signup_event(text: str) -> str | None:
+        """The event of `/signup EVENT` (the slash command's or a button's), which opens the form as a modal."""
+        command = parse_command(text)
+        return command[1] if command and command[0] == "signup" and command[1] else None
+
+    async def _open_form(self, incoming: Incoming, event_id: str, trigger_id: str, where: _Where) -> None:
+        """Show the whole form as a modal; the core's refusal where the person asked; the chat form if Slack says no."""
+        form = await self.bot.signup_form(incoming, event_id)
+        if not isinstance(form, FormView):
+            await self._deliver(incoming, form, where)
+            return
+        view = modal.form_view(form, {"event": form.event_id, "channel": incoming.chat_id})
+        try:  # the trigger is valid for 3 seconds after the command or the button press
+            await self.client.views_open(trigger_id=trigger_id, view=view)
+        except (SlackClientError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            log.warning("could not open a Slack modal (%s): the form continues in the DM", self._describe(exc))
+            await self._in_dm(replace(incoming, text=f"/signup {form.event_id}", payload=None))
+
+    async def _form_submitted(self, ack: Any, user: str, view: dict[str, Any]) -> None:
+        """Check the submitted form: Slack's field errors beside the fields, or the signup's replies in the DM."""
+        metadata = modal.metadata(view)
+        event_id, started_in = str(metadata.get("event") or ""), str(metadata.get("channel") or "")
+        answers, consented = modal.answers(view)
+        name, locale = await self._person(user)
+        incoming = Incoming(self.platform, user, started_in, user_name=name, language_hint=locale, direct=True)
+        problems, replies = await self.bot.submit_signup(incoming, event_id, answers, consented)
+        if problems:
+            if set(problems) <= modal.block_ids(view):
+                await ack(response_action="errors", errors=problems)
+                return
+            form = await self.bot.signup_form(incoming, event_id)  # the form changed (a reload) since it was opened
+            if isinstance(form, FormView):  # show the new form; its errors come with the next submission
+                await ack(response_action="update", view=modal.form_view(form, metadata))
+                return
+            replies = form
+        await ack()
+        await self._in_dm(incoming, replies)
+
+    async def _in_dm(self, incoming: Incoming, replies: list[Reply] | None = None) -> None:
+        """Deliver replies (or the core's answer to the message) in the person's DM with the bot."""
+        try:
+            channel = await self._dm(incoming.user_id)
+        except DeliveryError as exc:
+            log.warning("cannot open a Slack DM: %s", exc)
+            return
+        incoming = replace(incoming, chat_id=channel, direct=True)
+        if replies is None:
+            await self._answer(incoming, _Where(channel))
+        else:
+            await self._deliver(incoming, replies, _Where(channel))
 
     async def _publish_home(self, user: str) -> None:
         _, locale = await self._person(user)
@@ -358,7 +438,11 @@ class SlackAdapter:
 
     async def _answer(self, incoming: Incoming, where: _Where) -> None:
         """Let the core answer and deliver its replies where they belong."""
-        for reply in await self.bot.handle(incoming):
+        await self._deliver(incoming, await self.bot.handle(incoming), where)
+
+    async def _deliver(self, incoming: Incoming, replies: list[Reply], where: _Where) -> None:
+        """Deliver the core's replies to a message where they belong; failures are logged."""
+        for reply in replies:
             try:
                 if reply.chat_id and reply.chat_id != where.channel:
                     await self.send(reply.chat_id, reply)
@@ -378,9 +462,20 @@ class SlackAdapter:
         else:
             await self._post(where.channel, reply, where.thread_ts, person=incoming.user_id if incoming.direct else None)
 
-    async def send(self, chat_id: str, reply: Reply) -> None:
-        """Post a reply to a channel or DM; raises Unreachable or DeliveryError when Slack refuses."""
-        await self._post(chat_id, reply, person=self._dm_users.get(chat_id))
+    async def send(self, chat_id: str, reply: Reply) -> str | None:
+        """Post a reply to a channel or DM; returns the ts of its (last) message.
+
+        Raises Unreachable or DeliveryError when Slack refuses.
+        """
+        return await self._post(chat_id, reply, person=self._dm_users.get(chat_id))
+
+    async def edit(self, chat_id: str, message_id: str, reply: Reply) -> None:
+        """Replace a message sent before (a broadcast's progress) with chat.update; only its first part fits."""
+        message = (render.messages(reply) or [{"text": " ", "blocks": []}])[0]
+        try:
+            await self.client.chat_update(channel=chat_id, ts=message_id, **message)
+        except (SlackClientError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            raise await self._delivery_error(exc, self._dm_users.get(chat_id)) from None
 
     async def notify(self, user_id: str, reply: Reply) -> None:
         """Post a reply in the person's DM with the bot (opened with conversations.open once)."""
@@ -395,14 +490,19 @@ class SlackAdapter:
             self._dm_channels[user], self._dm_users[channel] = channel, user
         return self._dm_channels[user]
 
-    async def _post(self, channel: str, reply: Reply, thread_ts: str | None = None, person: str | None = None) -> None:
+    async def _post(self, channel: str, reply: Reply, thread_ts: str | None = None,
+                    person: str | None = None) -> str | None:
+        """Post the reply's messages, then its files; returns the ts of the last message."""
+        ts = None
         try:
             for message in render.messages(reply):
-                await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, unfurl_links=False,
-                                                   unfurl_media=False, **message)
+                posted = await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, unfurl_links=False,
+                                                            unfurl_media=False, **message)
+                ts = posted.get("ts")
             await self._upload(channel, reply.attachments, thread_ts)
         except (SlackClientError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
             raise await self._delivery_error(exc, person) from None
+        return ts
 
     async def _upload(self, channel: str, attachments: tuple[Attachment, ...], thread_ts: str | None = None) -> None:
         for attachment in attachments:

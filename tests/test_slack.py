@@ -7,6 +7,7 @@ over the Socket Mode websocket. The bot is the real core on the shipped sample c
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -25,7 +26,8 @@ from adapters.slack import SlackAdapter
 from bot.app import build_bot
 from bot.config import Config, ConfigError, ContentConfig, RolesConfig, SlackConfig
 from bot.messages import Attachment, Choice, DeliveryError, Incoming, Reply, Unreachable
-from tests.fakes.slack_api import BOT_ID, BOT_USER_ID, SlackApiMock
+from bot.texts import t
+from tests.fakes.slack_api import BOT_ID, BOT_USER_ID, WAIT, SlackApiMock
 
 BOT_TOKEN = "xoxb-111-222-botTokenSecret"
 APP_TOKEN = "xapp-1-A111-333-appTokenSecret"
@@ -99,10 +101,12 @@ class Workspace:
         return await self.event({"type": "message", "channel_type": "im", "channel": "D" + user[1:],
                                  "user": user, "text": text, "ts": ts, "event_ts": ts, **extra})
 
-    async def mention(self, text: str, user: str = "U1", channel: str = "C1", ts: str = "1700000001.000200") -> Any:
-        """The person mentions the bot in a channel."""
+    async def mention(self, text: str, user: str = "U1", channel: str = "C1", ts: str = "1700000001.000200",
+                      thread_ts: str | None = None) -> Any:
+        """The person mentions the bot in a channel (in the thread of thread_ts, if given)."""
         return await self.event({"type": "app_mention", "channel": channel, "user": user,
-                                 "text": f"<@{BOT_USER_ID}> {text}", "ts": ts, "event_ts": ts})
+                                 "text": f"<@{BOT_USER_ID}> {text}", "ts": ts, "event_ts": ts,
+                                 **({"thread_ts": thread_ts} if thread_ts else {})})
 
     async def command(self, text: str, user: str = "U1", channel: str = "C1") -> Any:
         """The person runs the slash command."""
@@ -129,6 +133,32 @@ class Workspace:
                                       "is_ephemeral": ephemeral})
         return await self._deliver("interactive", payload, urlencode({"payload": json.dumps(payload)}),
                                    "application/x-www-form-urlencoded")
+
+    async def submit(self, view: dict[str, Any], answers: dict[str, Any], user: str = "U1") -> dict[str, Any]:
+        """The person submits a modal opened with `view`, filled in with answers by block id; returns Slack's
+        answer to the submission ({} when it just closes the modal)."""
+        values: dict[str, Any] = {}
+        for block in view["blocks"]:
+            if block["type"] != "input" or block["block_id"] not in answers:
+                continue
+            element, answer = block["element"], answers[block["block_id"]]
+            options = {o["value"]: o for o in element.get("options", [])}
+            if element["type"] == "checkboxes":
+                state = {"selected_options": list(options.values()) if answer else []}
+            elif element["type"] in ("static_select", "radio_buttons"):
+                state = {"selected_option": options[answer]}
+            else:
+                state = {"value": answer}
+            values[block["block_id"]] = {element["action_id"]: {"type": element["type"], **state}}
+        payload = {"type": "view_submission", "team": {"id": "T0001"}, "api_app_id": "A0001", "token": "legacy",
+                   "user": {"id": user, "username": "person", "team_id": "T0001"}, "trigger_id": "1.2.4",
+                   "view": {**view, "id": "V0001", "team_id": "T0001", "state": {"values": values}},
+                   "response_urls": []}
+        answer = await self._deliver("interactive", payload, urlencode({"payload": json.dumps(payload)}),
+                                     "application/x-www-form-urlencoded")
+        if self.mode == "http":
+            return json.loads(answer) if answer else {}
+        return answer.get("payload") or {}
 
 
 @pytest.fixture(autouse=True)
@@ -187,7 +217,7 @@ async def http(workspaces: Any) -> Workspace:
     return await workspaces("http")
 
 
-async def until(condition: Any, timeout: float = 15.0) -> None:
+async def until(condition: Any, timeout: float = WAIT) -> None:
     """Poll until condition() is true."""
     deadline = time.monotonic() + timeout
     while not condition():
@@ -415,12 +445,9 @@ def button_with(call: Any, ending: str) -> dict[str, Any]:
 
 
 async def sign_up(ws: Workspace, user: str = "U1") -> None:
-    """From a channel: the slash command moves to the DM, where buttons and one typed answer fill the form."""
+    """The chat form (the modal's alternative): /signup typed in the DM, then buttons and one typed answer."""
     dm = "D" + user[1:]
-    await ws.command("signup trip", user=user, channel="C1")
-    [pointer] = await ws.api.wait_for("response")
-    assert "private chat" in section_text(pointer) and not buttons(pointer)
-    [start] = await ws.api.wait_for("chat.postMessage", where=lambda c: c.args["channel"] == dm)
+    await ws.dm("/signup trip", user=user)
     steps = 1
 
     async def press(ending: str) -> Any:
@@ -430,7 +457,7 @@ async def sign_up(ws: Workspace, user: str = "U1") -> None:
         steps += 1
         return (await ws.api.wait_for("chat.postMessage", steps, where=lambda c: c.args["channel"] == dm))[-1]
 
-    name_question = await press("/signup trip")
+    [name_question] = await ws.api.wait_for("chat.postMessage", where=lambda c: c.args["channel"] == dm)
     assert "Your name" in section_text(name_question)
     await ws.dm("Anna de Vries", user=user)
     steps += 1
@@ -477,6 +504,241 @@ async def test_someone_else_cannot_export(workspaces, trip_config):
     assert "can't help with that" in section_text(post)
     assert not ws.api.calls_to("files.getUploadURLExternal")
 
+
+
+async def test_the_slash_command_moves_a_private_reply_to_the_dm_with_an_ephemeral_pointer(http):
+    http.core.script = [Reply("Fill in the form", (Choice("Yes", "/yes"),), private=True)]
+    await http.command("do something personal", channel="C1")
+    [pointer] = await http.api.wait_for("response")
+    assert section_text(pointer) == "Fill in the form" and not buttons(pointer)
+    [dm] = await http.api.wait_for("chat.postMessage")
+    assert dm.args["channel"] == "D1" and buttons(dm)[0]["value"] == "/yes"
+
+
+# --- the signup form as a modal -----------------------------------------------------------
+
+FORM_TRIP = TRIP.replace("""        - id: member
+          type: choice""", """        - id: email
+          type: email
+          label: {en: "Your email"}
+        - id: member
+          type: choice""").replace("""      consent:""", """        - id: bike
+          type: yesno
+          required: false
+          label: {en: "Are you bringing a bike?"}
+      consent:""")
+
+
+@pytest.fixture
+def form_config(tmp_path: Path) -> Config:
+    content = tmp_path / "form-content"
+    content.mkdir()
+    (content / "events.yaml").write_text(FORM_TRIP, "utf-8")
+    return Config(content=ContentConfig(path=content))
+
+
+async def open_modal(ws: Workspace, user: str = "U1") -> dict[str, Any]:
+    """/eventbot signup trip in a channel; returns the modal Slack was asked to open."""
+    await ws.command("signup trip", user=user, channel="C1")
+    [opened] = await ws.api.wait_for("views.open")
+    return opened.args["view"]
+
+
+@pytest.mark.parametrize("mode", ["http", "socket"])
+async def test_the_slash_command_opens_the_signup_form_as_a_modal(workspaces, form_config, mode):
+    ws = await workspaces(mode, form_config)
+    view = await open_modal(ws)
+    [opened] = ws.api.calls_to("views.open")
+    assert opened.args["trigger_id"] == "1.2.3"
+    assert view["type"] == "modal" and view["title"]["text"] == "Signup: Study trip"
+    assert view["submit"]["text"] == "Confirm"
+    assert json.loads(view["private_metadata"]) == {"event": "trip", "channel": "C1"}
+    inputs = {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
+    assert list(inputs) == ["name", "email", "member", "bike", "consent"]
+    assert [(b["label"]["text"], b["element"]["type"], b["optional"]) for b in list(inputs.values())[:4]] == [
+        ("Your name", "plain_text_input", False), ("Your email", "email_text_input", False),
+        ("Are you a member?", "static_select", False), ("Are you bringing a bike?", "radio_buttons", True)]
+    assert [(o["text"]["text"], o["value"]) for o in inputs["member"]["element"]["options"]] == [
+        ("Member", "member"), ("Guest", "guest")]
+    assert [o["value"] for o in inputs["bike"]["element"]["options"]] == ["yes", "no"]
+    consent = inputs["consent"]
+    assert consent["element"]["type"] == "checkboxes" and not consent.get("optional")
+    assert consent["label"]["text"] == "I agree that my answers are stored for this trip."
+    assert not ws.api.calls_to("chat.postMessage") and not ws.api.calls_to("response")  # the modal is the answer
+
+
+@pytest.mark.parametrize("mode", ["http", "socket"])
+async def test_a_modal_with_an_invalid_field_gets_slacks_field_errors_and_a_valid_one_signs_up(
+        workspaces, form_config, mode):
+    ws = await workspaces(mode, form_config)
+    view = await open_modal(ws)
+    filled = {"name": "Anna de Vries", "email": "not an address", "member": "guest", "consent": True}
+    answer = await ws.submit(view, filled)
+    assert answer == {"response_action": "errors", "errors": {"email": t("form_invalid_email", "en")}}
+    assert ws.core.store.book("trip").active("slack:U1") is None
+    assert not ws.api.calls_to("chat.postMessage")
+
+    answer = await ws.submit(view, {**filled, "email": "anna@example.org"})  # bike is optional: left empty
+    assert answer == {}  # the modal closes
+    [confirmed] = await ws.api.wait_for("chat.postMessage")
+    assert confirmed.args["channel"] == "D1" and "You are signed up for Study trip" in section_text(confirmed)
+    [complete] = await ws.api.wait_for("files.completeUploadExternal")  # the calendar file, in the DM too
+    assert complete.args["channel_id"] == "D1" and complete.args["files"][0]["title"] == "trip.ics"
+    signup = ws.core.store.book("trip").active("slack:U1")
+    assert signup is not None and signup.status == "confirmed" and signup.consent_at
+    assert signup.answers == {"name": "Anna de Vries", "email": "anna@example.org", "member": "guest", "bike": None}
+
+
+async def test_consent_left_unticked_is_an_error_beside_the_checkbox(workspaces, form_config):
+    ws = await workspaces("http", form_config)
+    view = await open_modal(ws)
+    answer = await ws.submit(view, {"name": "Anna", "email": "anna@example.org", "member": "member",
+                                    "bike": "yes", "consent": False})
+    assert answer == {"response_action": "errors", "errors": {"consent": t("form_consent_needed", "en")}}
+
+
+async def test_a_form_that_gained_a_field_while_open_is_shown_again(workspaces, trip_config):
+    ws = await workspaces("http", trip_config)
+    view = await open_modal(ws)
+    (trip_config.content.path / "events.yaml").write_text(FORM_TRIP, "utf-8")
+    await ws.core.bot.reload()  # an organiser added the email question meanwhile
+    answer = await ws.submit(view, {"name": "Anna", "member": "guest", "consent": True})
+    assert answer["response_action"] == "update"
+    assert [b["block_id"] for b in answer["view"]["blocks"]] == ["name", "email", "member", "bike", "consent"]
+    assert json.loads(answer["view"]["private_metadata"]) == {"event": "trip", "channel": "C1"}
+    assert ws.core.store.book("trip").active("slack:U1") is None
+
+
+async def test_a_signup_button_opens_the_modal_too(workspaces, form_config):
+    ws = await workspaces("socket", form_config)
+    await ws.press({"action_id": "choice-1", "value": "/signup trip"}, channel="D1")
+    [opened] = await ws.api.wait_for("views.open")
+    assert opened.args["trigger_id"] == "1.2.3"
+    assert json.loads(opened.args["view"]["private_metadata"]) == {"event": "trip", "channel": "D1"}
+    assert not ws.api.calls_to("chat.postMessage")
+
+
+async def test_who_cannot_sign_up_gets_the_reason_instead_of_a_modal(workspaces, trip_config):
+    ws = await workspaces("http", trip_config)
+    await sign_up(ws)
+    await ws.command("signup trip", channel="C1")
+    [response] = await ws.api.wait_for("response")
+    assert "already signed up" in section_text(response)
+    assert not ws.api.calls_to("views.open")
+
+
+async def test_when_slack_cannot_open_the_modal_the_chat_form_starts_in_the_dm(workspaces, trip_config, caplog):
+    ws = await workspaces("http", trip_config)
+    ws.api.fail("views.open", error="expired_trigger_id")  # e.g. the trigger's 3 seconds passed
+    await ws.command("signup trip", channel="C1")
+    [question] = await ws.api.wait_for("chat.postMessage")
+    assert question.args["channel"] == "D1" and "Your name" in section_text(question)
+    assert "expired_trigger_id" in caplog.text
+
+
+# --- organisers: broadcasts and hand-off ------------------------------------------------------
+
+
+async def test_send_returns_the_message_ts_and_edit_updates_it(http):
+    ts = await http.adapter.send("C1", Reply("Broadcast #1: 0 of 2 done…"))
+    [post] = http.api.calls_to("chat.postMessage")
+    assert ts == post.result["ts"]
+    await http.adapter.edit("C1", ts, Reply("Broadcast #1: **2 of 2** done…"))
+    [update] = http.api.calls_to("chat.update")
+    assert update.args["channel"] == "C1" and update.args["ts"] == ts
+    assert section_text(update) == "Broadcast #1: *2 of 2* done…"
+    http.api.fail("chat.update", error="channel_not_found")
+    with pytest.raises(Unreachable):
+        await http.adapter.edit("C1", ts, Reply("gone"))
+    assert SlackAdapter.max_per_second <= 10 and SlackAdapter.per_chat_interval == 1.0
+
+
+class Chat:
+    """One person in their DM with the bot: types, presses a button of the bot's last message, reads the next one."""
+
+    def __init__(self, ws: Workspace, user: str) -> None:
+        self.ws, self.user, self.dm = ws, user, "D" + user[1:]
+        self.seen: list[Any] = []
+
+    async def next_message(self) -> Any:
+        """The bot's next message in the DM (waits for it)."""
+        posts = await self.ws.api.wait_for("chat.postMessage", len(self.seen) + 1,
+                                           where=lambda c: c.args["channel"] == self.dm)
+        self.seen.append(posts[len(self.seen)])
+        return self.seen[-1]
+
+    async def say(self, text: str) -> Any:
+        await self.ws.dm(text, user=self.user)
+        return await self.next_message()
+
+    async def press(self, label: str) -> Any:
+        button = next(b for b in buttons(self.seen[-1]) if b["text"]["text"] == label)
+        await self.ws.press(button, user=self.user, channel=self.dm)
+        return await self.next_message()
+
+
+async def test_an_organiser_broadcasts_from_slack_and_sees_the_report(workspaces):
+    ws = await workspaces("http", Config(roles=RolesConfig(organisers={"ewrc": [f"slack:{ORGANISER}"]})))
+    bot = ws.core.bot
+    bot.attach(ws.adapter)
+    await bot.start()
+    try:
+        for person, lang in (("U1", "en"), ("U2", "nl")):
+            def change(person: str = person, lang: str = lang) -> None:
+                bot.store.book("ewrc").register(f"slack:{person}", capacity=6000, waitlist=True, now=bot.clock(),
+                                                platform="slack", user_id=person, language=lang)
+            await bot.store.transact(change)
+        organiser = Chat(ws, ORGANISER)
+        await organiser.say("/broadcast ewrc")
+        await organiser.say("The plenary moves to room 2.")
+        await organiser.press("Nederlands")
+        await organiser.say("De plenaire sessie verhuist naar zaal 2.")
+        await organiser.press("Continue")
+        await organiser.press("Confirmed participants")
+        preview = await organiser.press("All languages")
+        assert "2 recipients (slack: 2)" in section_text(preview)
+        assert not ws.api.calls_to("conversations.open")  # nothing before Send
+        await organiser.press("Send")
+        english = await Chat(ws, "U1").next_message()
+        dutch = await Chat(ws, "U2").next_message()
+        assert section_text(english) == "The plenary moves to room 2."
+        assert section_text(dutch) == "De plenaire sessie verhuist naar zaal 2."
+        await ws.api.wait_for("chat.postMessage", where=lambda c: c.args["channel"] == organiser.dm
+                              and "2 sent, 0 failed" in section_text(c))
+    finally:
+        await bot.stop()
+
+
+async def test_a_question_handed_to_the_organisers_channel_and_answered_in_its_thread(workspaces):
+    ws = await workspaces("socket", Config(roles=RolesConfig(organisers={"ewrc": [f"slack:{ORGANISER}"]})))
+    bot = ws.core.bot
+    bot.roles = dataclasses.replace(bot.roles, organiser_chats={"ewrc": "slack:C9"})
+    bot.attach(ws.adapter)
+    await bot.start()
+    try:
+        participant = Chat(ws, "U1")
+        await participant.say("/event ewrc")
+        sent = await participant.say("/ask Can I bring my bike?")
+        assert "I passed your question on to the organisers" in section_text(sent)
+        [forwarded] = await ws.api.wait_for("chat.postMessage", where=lambda c: c.args["channel"] == "C9")
+        assert "Can I bring my bike?" in section_text(forwarded)
+        thread = forwarded.result["ts"]
+
+        await ws.mention("Yes, there is a bike park.", user=ORGANISER, channel="C9", ts="1700000100.000100",
+                         thread_ts=thread)
+        [done] = await ws.api.wait_for("chat.postMessage", where=lambda c: c.args.get("thread_ts") == thread)
+        assert done.args["channel"] == "C9" and section_text(done) == "Sent to the participant."
+        assert ws.core.handled[-1].reply_to == thread and ws.core.handled[-1].text == "Yes, there is a bike park."
+        answer = await participant.next_message()
+        assert "Yes, there is a bike park." in section_text(answer)
+
+        await participant.press(buttons(answer)[0]["text"]["text"])  # Reply: the participant asks again
+        await participant.say("And is there a car park?")
+        second = await ws.api.wait_for("chat.postMessage", 2, where=lambda c: c.args["channel"] == "C9"
+                                       and not c.args.get("thread_ts"))
+        assert "And is there a car park?" in section_text(second[-1])
+    finally:
+        await bot.stop()
 
 
 # --- HTTP mode: signatures ----------------------------------------------------------------

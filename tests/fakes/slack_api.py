@@ -22,6 +22,10 @@ from aiohttp import WSMsgType, web
 BOT_USER_ID = "UBOT"
 BOT_ID = "BBOT"
 TEAM_ID = "T0001"
+# How long a test waits for something the adapter does in the background. Only an upper bound:
+# waits end as soon as the call arrives. Generous, because the first question a process answers
+# loads the FAQ matcher, which takes many seconds on a busy machine (parallel test runs).
+WAIT = 60.0
 
 
 @dataclass
@@ -34,6 +38,7 @@ class Call:
     ok: bool = True
     token: str | None = None
     data: bytes = b""
+    result: dict[str, Any] = field(default_factory=dict)  # what the mock answered (e.g. a message's ts)
 
 
 @dataclass
@@ -99,7 +104,7 @@ class SlackApiMock:
         """The calls to method (only those Slack accepted, unless ok=False)."""
         return [c for c in self.calls if c.method == method and (c.ok or not ok)]
 
-    async def wait_for(self, method: str, count: int = 1, timeout: float = 15.0, ok: bool = True,
+    async def wait_for(self, method: str, count: int = 1, timeout: float = WAIT, ok: bool = True,
                        where: Callable[[Call], bool] = lambda c: True) -> list[Call]:
         """Poll until method was called `count` times (successfully, unless ok=False) matching `where`."""
         deadline = time.monotonic() + timeout
@@ -118,7 +123,7 @@ class SlackApiMock:
         """A response_url for slash commands and interactive payloads, served by this mock."""
         return f"{self.root}/response/{name}"
 
-    async def connected(self, timeout: float = 15.0) -> None:
+    async def connected(self, timeout: float = WAIT) -> None:
         """Wait until a Socket Mode client is connected."""
         deadline = time.monotonic() + timeout
         while self._socket is None or self._socket.closed:
@@ -137,7 +142,7 @@ class SlackApiMock:
         await self._socket.send_str(json.dumps(envelope))
         return envelope_id
 
-    async def ack(self, envelope_id: str, timeout: float = 15.0) -> dict[str, Any]:
+    async def ack(self, envelope_id: str, timeout: float = WAIT) -> dict[str, Any]:
         """Wait for the client's acknowledgement of an envelope; returns what it sent."""
         deadline = time.monotonic() + timeout
         while envelope_id not in self.acks:
@@ -183,7 +188,8 @@ class SlackApiMock:
                 return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
                                          headers={"Retry-After": str(failure.retry_after)})
             return web.json_response({"ok": False, "error": failure.error}, status=failure.status)
-        return web.json_response({"ok": True, **self._answer(method, call.args)})
+        call.result = {"ok": True, **self._answer(method, call.args)}
+        return web.json_response(call.result)
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         ts = f"{1700000000 + next(self._ts)}.000100"
