@@ -305,16 +305,17 @@ class DataFolder:
         """
         if self.readonly:
             raise StorageError("the data folder was opened read-only")
-        entries = {str(c.path.relative_to(self.path)): {"table": c.table, "records": c.records} for c in changes}
+        dumps = _ENCODER.encode
+        entries = ",".join(f'{dumps(str(c.path.relative_to(self.path)))}:{{"table":{dumps(c.table)},'
+                           f'"records":{_dumps_records(c.records)}}}' for c in changes)
         journal = self.path / f"journal-{self._next}.json"
         self._next += 1
-        write_atomic(journal, json.dumps(entries, ensure_ascii=False, separators=(",", ":")))
+        write_atomic(journal, f"{{{entries}}}")
         return journal, changes
 
     def apply_journal(self, journal: Path, changes: list[ShardChange]) -> None:
         """Replace the batch's shard files atomically from the snapshots, then drop the journal (worker thread)."""
-        self._apply((str(c.path.relative_to(self.path)),
-                     json.dumps({c.table: c.snapshot}, ensure_ascii=False, separators=(",", ":"))) for c in changes)
+        self._apply((str(c.path.relative_to(self.path)), _dumps_table(c.table, c.snapshot)) for c in changes)
         journal.unlink()
 
     def write_batch(self, changes: list[ShardChange]) -> None:
@@ -327,6 +328,25 @@ class DataFolder:
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def _dumps_records(records: dict[str, Any]) -> str:
+    """{id: record} as compact JSON, one record at a time.
+
+    One json.dumps of a whole shard or batch holds the interpreter lock for tens of
+    milliseconds, stalling the event loop; record by record the worker thread
+    lets the loop run every few milliseconds.
+    """
+    dumps = _ENCODER.encode
+    return "{" + ",".join(f"{dumps(key)}:{dumps(record)}" for key, record in records.items()) + "}"
+
+
+def _dumps_table(table: str, records: dict[str, Any]) -> str:
+    """{table: records} as compact JSON (a TinyDB file), one record at a time."""
+    return f"{{{_ENCODER.encode(table)}:{_dumps_records(records)}}}"
 
 
 def _resolve(waiting: list[asyncio.Future[None]]) -> None:

@@ -91,6 +91,7 @@ class FormView:
     fields: tuple[FieldView, ...]
     consent: str | None
     submit_label: str
+    agree_label: str = ""  # the label of the consent checkbox ("I agree")
 
 
 class DeliveryError(Exception):

@@ -336,7 +336,7 @@ class SignupDialog:
 
     def form_view(self, turn: Turn, event_id: str) -> FormView | list[Reply]:
         """The event's form with every field, or the replies explaining why the person cannot sign up."""
-        event = self.bot.knowledge.content.events.get(event_id)
+        event = self.bot.resolve_event(event_id, turn) if event_id.strip() else None
         if event is None:
             return self.bot.unknown_event(turn, event_id)
         refusal = self.refusal(event, turn)
@@ -350,7 +350,7 @@ class SignupDialog:
         ) for f in event.signup.form)
         consent = forms.label(event.signup.consent, lang, default) if event.signup.consent else None
         return FormView(event.id, t("signup_header", lang, event=self.bot.name(event, lang)), fields, consent,
-                        t("button_confirm", lang))
+                        t("button_confirm", lang), t("button_agree", lang))
 
     async def submit(self, turn: Turn, event_id: str, answers: dict[str, str], consented: bool
                      ) -> tuple[dict[str, str], list[Reply]]:
@@ -358,7 +358,7 @@ class SignupDialog:
         view = self.form_view(turn, event_id)
         if not isinstance(view, FormView):
             return {}, view
-        event, lang = self.bot.knowledge.content.events[event_id], turn.language
+        event, lang = self.bot.knowledge.content.events[view.event_id], turn.language
         problems: dict[str, str] = {}
         values: dict[str, Any] = {}
         for field in event.signup.form:
@@ -376,7 +376,8 @@ class SignupDialog:
             problems["consent"] = t("form_consent_needed", lang)
         if problems:
             return problems, []
-        turn.profile = turn.profile.with_(dialog=None)
+        if (turn.profile.dialog or {}).get("kind") == "signup":  # the chat form for the same thing is done too
+            turn.profile = turn.profile.with_(dialog=None)
         return {}, await self.register(turn, event, values, self.bot.stamp() if event.signup.consent else None)
 
     def calendar(self, event: Event, lang: str) -> tuple[Attachment, ...]:

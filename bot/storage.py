@@ -28,6 +28,7 @@ from bot.signups import SEGMENT, EventBook, Refused, Signup
 
 T = TypeVar("T")
 SLICE_SECONDS = 0.005  # longest run of changes before the writer lets the event loop do other work
+RESUME_AT_ONCE = 50  # callers woken per turn of the event loop when their changes are durable
 NotificationStatus = Literal["pending", "sent", "failed", "unreachable", "cancelled"]
 
 __all__ = ["Notification", "Profile", "Store", "StorageError", "TinyStore"]
@@ -212,8 +213,7 @@ class TinyStore:
                 await self._commit.abort()
                 continue
             if applied:
-                commit = asyncio.ensure_future(self._commit.durable())
-                commit.add_done_callback(lambda done, batch=applied: _settle(done, batch))
+                asyncio.ensure_future(_settle(asyncio.ensure_future(self._commit.durable()), applied))
             await asyncio.sleep(0)  # let the loop breathe between slices
 
     async def flush(self) -> None:
@@ -316,16 +316,22 @@ class TinyStore:
                 "tables": tables}
 
 
-def _settle(commit: asyncio.Future[None], batch: list[tuple[asyncio.Future[Any], Any]]) -> None:
-    """Resolve the callers of one slice once its group commit is done (or failed)."""
+async def _settle(commit: asyncio.Future[None], batch: list[tuple[asyncio.Future[Any], Any]]) -> None:
+    """Resolve the callers of one slice once its group commit is done (or failed).
+
+    A few at a time: every resolved caller resumes in the same turn of the event
+    loop, and a thousand of them at once would hold it up for tens of milliseconds.
+    """
+    await asyncio.gather(commit, return_exceptions=True)
     error = commit.exception() if not commit.cancelled() else StorageError("the write was cancelled")
-    for future, result in batch:
-        if future.done():
-            continue
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(result)
+    for i, (future, result) in enumerate(batch, 1):
+        if not future.done():
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(result)
+        if i % RESUME_AT_ONCE == 0:
+            await asyncio.sleep(0)
 
 
 def _record(note: Notification) -> dict[str, Any]:
