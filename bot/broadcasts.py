@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import logging
 import secrets
 import zoneinfo
@@ -19,6 +20,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from bot.commands import Command, Turn
+from bot.datafiles import write_atomic
 from bot.messages import Choice, Reply
 from bot.signups import Signup
 from bot.texts import LANGUAGE_NAMES, t
@@ -113,6 +115,33 @@ class Broadcasts:
             if profile.unreachable:  # blocked the bot before: not worth a call
                 bot.store.put_notification(replace(note, status="unreachable"))
         return broadcast_id
+
+    async def create_request(self, request: dict[str, Any], created_by: str) -> int:
+        """Queue a broadcast asked for outside the chat (`eventbot broadcast`); returns its id."""
+        event = self.bot.knowledge.content.events[request["event"]]
+        texts = {k: v for k, v in request["texts"].items() if k in LANGUAGE_NAMES and isinstance(v, str) and v}
+        if not texts or request["audience"] not in AUDIENCES:
+            raise ValueError("a broadcast needs a text and an audience")
+        broadcast_id = await self.bot.store.transact(lambda: self.create(
+            event, texts, request["audience"], request.get("language"), created_by))
+        log.info("broadcast %d for %s queued from the command line", broadcast_id, event.id)
+        self.bot.wake_delivery()
+        self.watch(broadcast_id)
+        return broadcast_id
+
+    async def take_requests(self) -> None:
+        """Broadcasts handed over by `eventbot broadcast` while the bot runs (files in <data_dir>/requests)."""
+        folder = self.bot.store.folder.path / "requests"
+        for path in sorted(folder.glob("broadcast-*.json")) if folder.is_dir() else ():
+            if path.name.endswith(".done.json"):
+                continue
+            try:
+                answer: dict[str, Any] = {"id": await self.create_request(json.loads(path.read_text("utf-8")), "cli")}
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                log.error("a broadcast request could not be used: %s", exc)
+                answer = {"error": str(exc)}
+            write_atomic(path.with_name(path.stem + ".done.json"), json.dumps(answer))
+            path.unlink(missing_ok=True)
 
     def report(self, broadcast_id: int) -> Report | None:
         """Counts of a broadcast's outcomes so far."""

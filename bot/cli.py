@@ -13,7 +13,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, Sequence
 
-from bot import cli_insights, cli_signups
+from bot import cli_broadcast, cli_insights, cli_signups
 from bot.app import build_bot, build_knowledge, content_paths
 from bot.datafiles import StorageError
 from bot.config import Config, ConfigError, find_config, load_config
@@ -24,7 +24,7 @@ from faq.language import detect, supported
 from faq.normalize import LANGUAGES
 
 log = logging.getLogger("eventbot")
-PID_FILE = "eventbot.pid"
+PID_FILE = cli_broadcast.PID_FILE
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("reload", help="make the running bot re-read its events and FAQ (like SIGHUP)")
 
     cli_signups.add_parser(sub)
+    cli_broadcast.add_parser(sub)
 
     faq = sub.add_parser("faq", help="check, ask and evaluate the FAQ").add_subparsers(dest="faq_command", required=True)
     check = faq.add_parser("check", help="validate content files and print every problem as file:line: message")
@@ -78,6 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_run(config))
         if args.command == "reload":
             return _reload(config)
+        if args.command == "broadcast":
+            return cli_broadcast.run(config, args)
         if args.command == "signups":
             return cli_signups.run(config, args)
         handled = cli_insights.run(config, args) if args.command == "faq" else None

@@ -96,6 +96,7 @@ class Bot:
         """Time-driven work: expired offers, free places, due reminders (the delivery worker calls this)."""
         await self.manage.fill_all()
         await self.broadcasts.send_due_reminders()
+        await self.broadcasts.take_requests()
 
     async def stop(self) -> None:
         """Stop background work and let the last write land."""

@@ -63,7 +63,11 @@ async def run_until_stopped(bot: Bot, adapters: list[Adapter], stop: asyncio.Eve
         reloads.add(task)
         task.add_done_callback(reloads.discard)
 
-    for sig, action in ((signal.SIGINT, stop.set), (signal.SIGTERM, stop.set), (signal.SIGHUP, reload)):
+    def requests() -> None:
+        bot.wake_delivery()  # the delivery worker's tick takes requested broadcasts
+
+    for sig, action in ((signal.SIGINT, stop.set), (signal.SIGTERM, stop.set), (signal.SIGHUP, reload),
+                        (signal.SIGUSR1, requests)):
         try:
             loop.add_signal_handler(sig, action)
             handled.append(sig)

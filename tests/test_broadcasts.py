@@ -172,3 +172,37 @@ async def test_reminders_are_sent_once_late_if_missed_and_not_after_the_start(tm
         assert len(telegram.sent) == 2 and "has started: not sent" in caplog.text
     finally:
         store.close()
+
+
+async def test_eventbot_broadcast_hands_the_message_to_the_running_bot(config, clock, tmp_path, capsys):
+    import asyncio
+
+    from bot.cli import main
+    from bot.runner import run_until_stopped
+
+    bot, store = build_bot(config, clock)
+    telegram = FakeMessenger("telegram")
+    bot.attach(telegram)
+    for i in range(3):
+        await sign_up(bot, "telegram", str(i), "nl" if i else "en", capacity=10)
+    stop = asyncio.Event()
+    pid_file = config.data_dir / "eventbot.pid"
+    runner = asyncio.create_task(run_until_stopped(bot, [], stop, pid_file=pid_file))
+    (tmp_path / "en.txt").write_text("The bus leaves at 9:00.")
+    (tmp_path / "nl.txt").write_text("De bus vertrekt om 9:00.")
+    cfg = tmp_path / "eventbot.yaml"
+    cfg.write_text(f"data_dir: {config.data_dir}\ncontent:\n  path: {CONTENT}\n")
+    try:
+        await until(pid_file.exists)
+        code = await asyncio.to_thread(main, ["--config", str(cfg), "broadcast", "trip", "--text-file", str(tmp_path / "en.txt"),
+                                              "--text-file", f"nl:{tmp_path / 'nl.txt'}", "--audience", "all", "--yes"])
+        assert code == 0
+        assert sorted(telegram.sent) == [("0", "The bus leaves at 9:00."), ("1", "De bus vertrekt om 9:00."),
+                                         ("2", "De bus vertrekt om 9:00.")]
+        out = capsys.readouterr()
+        assert "trip: 3 recipients (all)" in out.out and "done: sent 3" in out.out
+        assert "3/3" in out.err  # the progress bar
+    finally:
+        stop.set()
+        await runner
+        store.close()
