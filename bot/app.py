@@ -35,7 +35,7 @@ def build_knowledge(config: Config, paths: list[Path] | None = None, previous: K
 
 def build_roles(config: Config) -> Roles:
     """Admins and organisers from the config."""
-    return Roles.from_lists(config.roles.admins, config.roles.organisers)
+    return Roles.from_lists(config.roles.admins, config.roles.organisers, config.roles.organiser_chats)
 
 
 def build_bot(config: Config, clock: Callable[[], dt.datetime] | None = None) -> tuple[Bot, TinyStore]:

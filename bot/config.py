@@ -113,6 +113,8 @@ class RolesConfig(_Section):
     admins: list[UserKey] = []
     # event id (or "*" for every event) -> organisers of that event
     organisers: dict[Annotated[str, StringConstraints(pattern=_EVENT_OR_ALL)], list[UserKey]] = {}
+    # event id (or "*") -> the organisers' chat that /ask forwards questions to ("telegram:-100123", "slack:C0123")
+    organiser_chats: dict[Annotated[str, StringConstraints(pattern=_EVENT_OR_ALL)], UserKey] = {}
 
 
 class TelegramWebhookConfig(_Section):
