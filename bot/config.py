@@ -198,6 +198,10 @@ def parse_config(data: Any, source: str = "config") -> Config:
         for err in exc.errors():
             path = ".".join(str(p) for p in err["loc"]) or "(top level)"
             message = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+            if err["type"] == "string_pattern_mismatch" and err.get("ctx", {}).get("pattern") == _USER_KEY:
+                message = "must be platform:id, e.g. telegram:123456789 or slack:U0123ABCD"
+            elif err["type"] == "string_pattern_mismatch" and err.get("ctx", {}).get("pattern") == _EVENT_OR_ALL:
+                message = "must be an event id or \"*\" for every event"
             line = _line(data, tuple(err["loc"]))
             where = f"{source}:{line}" if line else source
             lines.append(f"{where}: {path}: {message}")

@@ -417,3 +417,15 @@ def test_a_bad_config_from_the_environment_variable_also_stops_the_command(tmp_p
     assert result.returncode == 2
     assert "default_language" in result.stderr
     assert result.stdout == ""
+
+
+def test_roles_name_people_as_platform_and_id():
+    from bot.config import ConfigError, parse_config
+
+    config = parse_config({"roles": {"admins": ["telegram:1"], "organisers": {"ewrc": ["slack:U1"], "*": ["console:local"]},
+                                     "organiser_chats": {"ewrc": "telegram:-100123"}}})
+    assert config.roles.organiser_chats == {"ewrc": "telegram:-100123"}
+    with pytest.raises(ConfigError, match=r"roles.admins.0: must be platform:id"):
+        parse_config({"roles": {"admins": ["bob"]}})
+    with pytest.raises(ConfigError, match=r'must be an event id or "\*"'):
+        parse_config({"roles": {"organisers": {"Bad Id": ["telegram:1"]}}})
