@@ -13,10 +13,10 @@ two entries equally well ("when is it?") is a question to ask back, not to answe
 
 With semantic matching on (the optional `semantic` extra, see faq/semantic.py and
 docs/semantic.md), every phrasing also has a sentence embedding, and a document's
-score becomes (1 - w) * lexical + w * similarity, the similarity being the best cosine
-between the question and one of its phrasings. Embeddings are multilingual, so a
-question can match an entry that has no phrasing in its language. Off, nothing of it
-runs and matching is exactly lexical.
+score becomes (1 - w) * lexical + w * similarity, the similarity mixing the question's
+cosine to the document's centroid with its best cosine to one phrasing. Embeddings
+are multilingual, so a question can match an entry that has no phrasing in its
+language. Off, nothing of it runs and matching is exactly lexical.
 """
 
 from __future__ import annotations
@@ -229,12 +229,14 @@ class Matcher:
         """
         assert self.vectors is not None
         vector = vector.astype(np.float32, copy=False)
-        cosines = self.vectors.matrix @ vector
+        # einsum, not @: numpy's BLAS spreads a matrix-vector product over threads that then
+        # spin, which made it 8x slower here and slowed the next question's embedding too
+        cosines = np.einsum("ij,j->i", self.vectors.matrix, vector)
         best = np.full(len(self._phrasings), -1.0, dtype=np.float32)
         if len(cosines):
             best[self._has_rows] = np.maximum.reduceat(cosines, self._row_start[self._has_rows])
         share = self.settings.semantic.centroid
-        mixed = (1.0 - share) * best + share * (self._centroids @ vector)
+        mixed = (1.0 - share) * best + share * np.einsum("ij,j->i", self._centroids, vector)
         return np.where(self._has_rows, mixed, -1.0).astype(np.float32)
 
     def _band_settings(self) -> tuple[float, float, float, float]:

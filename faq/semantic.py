@@ -20,7 +20,7 @@ import os
 import re
 import tempfile
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, Sequence
@@ -154,9 +154,10 @@ class EmbeddingCache:
             return {}
         return {bytes(k): v for k, v in zip(keys, vectors)}
 
-    def save(self, current: dict[bytes, np.ndarray]) -> None:
-        """Store the current vectors, keeping others already on disk up to keep_other."""
-        others = [(k, v) for k, v in self.load().items() if k not in current][: self.keep_other]
+    def save(self, current: dict[bytes, np.ndarray], on_disk: dict[bytes, np.ndarray] | None = None) -> None:
+        """Store the current vectors, keeping others already on disk (`on_disk`, if read) up to keep_other."""
+        stored = self.load() if on_disk is None else on_disk
+        others = [(k, v) for k, v in stored.items() if k not in current][: self.keep_other]
         items = list(current.items()) + others
         if not items:
             return
@@ -198,6 +199,8 @@ class Semantic:
         self.threads = max(1, threads)
         self.batch_size = batch_size
         self._executor: ThreadPoolExecutor | None = None
+        self._writer: ThreadPoolExecutor | None = None  # cache writes, in order, off the reload path
+        self._written: Future | None = None
         self._lock = threading.Lock()
 
     @classmethod
@@ -214,11 +217,27 @@ class Semantic:
             return self._executor
 
     def close(self) -> None:
-        """Stop the worker threads (questions in flight finish first)."""
+        """Stop the worker threads (questions in flight and cache writes finish first)."""
+        self.flush()
         with self._lock:
-            if self._executor is not None:
-                self._executor.shutdown(wait=True)
-                self._executor = None
+            for pool in (self._executor, self._writer):
+                if pool is not None:
+                    pool.shutdown(wait=True)
+            self._executor = self._writer = None
+
+    def flush(self) -> None:
+        """Wait until the cache file holds every vector computed so far."""
+        written = self._written
+        if written is not None:
+            written.result()
+
+    def _save(self, by_key: dict[bytes, np.ndarray], on_disk: dict[bytes, np.ndarray] | None) -> None:
+        """Write the cache file on the writer thread (at exit, Python waits for it)."""
+        assert self.cache is not None
+        with self._lock:
+            if self._writer is None:
+                self._writer = ThreadPoolExecutor(1, thread_name_prefix="eventbot-embedding-cache")
+            self._written = self._writer.submit(self.cache.save, by_key, on_disk)
 
     def embed_query(self, text: str) -> np.ndarray:
         """The vector of one question."""
@@ -244,8 +263,11 @@ class Semantic:
         model_id = self.embedder.model_id
         keys = [text_key(model_id, t) for t in texts]
         known: dict[bytes, np.ndarray] = dict(previous.by_key) if previous is not None else {}
+        on_disk: dict[bytes, np.ndarray] | None = None
         if any(k not in known for k in keys) and self.cache is not None:
-            known = {**self.cache.load(), **known}
+            self.flush()
+            on_disk = self.cache.load()
+            known = {**on_disk, **known}
         missing: dict[bytes, str] = {}
         for key, text in zip(keys, texts):
             if key not in known:
@@ -256,7 +278,7 @@ class Semantic:
                 known[key] = vector
         by_key = {k: known[k] for k in keys}
         if missing and self.cache is not None:
-            self.cache.save(by_key)
+            self._save(by_key, on_disk)
         dim = next(iter(by_key.values())).shape[0] if by_key else 0
         matrix = np.stack([by_key[k] for k in keys]).astype(np.float32, copy=False) if keys else np.zeros((0, dim), np.float32)
         return PhrasingVectors(keys, matrix, by_key, len(missing))
