@@ -107,7 +107,7 @@ class Broadcasts:
         broadcast_id = self.table.next_id()
         self.table.put(broadcast_id, {
             "id": broadcast_id, "event": event.id, "kind": kind, "audience": audience, "language": language,
-            "texts": texts, "created_by": created_by, "created_at": bot.stamp(), "status": "sending",
+            "texts": texts, "user_key": created_by, "created_at": bot.stamp(), "status": "sending",
             "total": len(targets), "finished_at": None, "report_to": report_to, **(extra or {})})
         for signup, lang in targets:
             profile = bot.store.profile(signup.user_key)
@@ -327,7 +327,7 @@ class Broadcasts:
             report = self.report(broadcast_id)
             if report is None:
                 return
-            finished = report.status != "sending" or report.done >= report.total
+            finished = report.status != "sending" or not report.counts.get("pending")
             if finished and report.status == "sending":
                 await bot.store.transact(lambda: self.table.put(
                     broadcast_id, {**self.table.get(broadcast_id), "status": "done", "finished_at": bot.stamp()}))
@@ -354,11 +354,12 @@ class Broadcasts:
         """Queue every reminder whose time has come, once, also if the bot was down at the time."""
         bot = self.bot
         now = bot.clock()
-        done = {(r["event"], r["index"]) for r in self.reminders_done.records.values()}
+        done = {(r["event"], r["before"]) for r in self.reminders_done.records.values()}
         for event in list(bot.knowledge.content.events.values()):
             start = _aware_start(event)
             for index, reminder in enumerate(event.reminders):
-                if (event.id, index) in done or start is None:
+                before = int(reminder.before.total_seconds())  # the key: reordering the YAML list changes nothing
+                if (event.id, before) in done or start is None:
                     continue
                 due = start - reminder.before
                 if now < due:
@@ -366,12 +367,13 @@ class Broadcasts:
                 late = now - due > dt.timedelta(minutes=5)
                 skipped = now >= start
 
-                def change(event: Event = event, index: int = index, reminder: Any = reminder, skipped: bool = skipped) -> None:
+                def change(event: Event = event, before: int = before, reminder: Any = reminder,
+                           skipped: bool = skipped) -> None:
                     broadcast_id = None if skipped else self.create(
                         event, reminder.texts, "confirmed", None, "reminder", kind="reminder",
-                        extra={"reminder": index})
+                        extra={"reminder_before": before})
                     self.reminders_done.put(self.reminders_done.next_id(), {
-                        "event": event.id, "index": index, "at": bot.stamp(), "broadcast": broadcast_id,
+                        "event": event.id, "before": before, "at": bot.stamp(), "broadcast": broadcast_id,
                         "skipped": skipped})
 
                 await bot.store.transact(change)

@@ -118,10 +118,12 @@ def _reload(config: Config) -> int:
         for problem in errors:
             print(problem, file=sys.stderr)
         return 1
+    pid = cli_broadcast.running_pid(config)
     try:
-        pid = int((config.data_dir / PID_FILE).read_text())
+        if pid is None:
+            raise OSError
         os.kill(pid, signal.SIGHUP)
-    except (OSError, ValueError):
+    except OSError:
         print(f"eventbot: no running bot found for the data folder {config.data_dir}", file=sys.stderr)
         return 2
     print(f"reload requested: {len(content.events)} events, {len(content.entries)} FAQ entries "

@@ -23,6 +23,7 @@ from bot.broadcasts import AUDIENCES, recipients
 from bot.config import Config
 from bot.datafiles import write_atomic
 from bot.storage import TinyStore
+from filelock import FileLock, Timeout
 from faq.normalize import LANGUAGES
 
 REQUESTS = "requests"
@@ -54,13 +55,22 @@ def _texts(specs: list[str], default: str) -> dict[str, str]:
     return texts
 
 
-def _running_pid(config: Config) -> int | None:
+def running_pid(config: Config) -> int | None:
+    """The process id of the bot running on this data folder, or None.
+
+    The data folder's lock tells whether a bot runs (a pid file left by a crash may
+    name an unrelated process by now); the pid file says which process it is.
+    """
+    lock = FileLock(str(config.data_dir / ".lock"))
     try:
-        pid = int((config.data_dir / PID_FILE).read_text())
-        os.kill(pid, 0)
-        return pid
-    except (OSError, ValueError):
-        return None
+        lock.acquire(timeout=0)
+    except Timeout:
+        try:
+            return int((config.data_dir / PID_FILE).read_text())
+        except (OSError, ValueError):
+            return None
+    lock.release()
+    return None
 
 
 def run(config: Config, args: argparse.Namespace) -> int:
@@ -75,7 +85,7 @@ def run(config: Config, args: argparse.Namespace) -> int:
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         print(f"eventbot: cannot use the message: {exc}", file=sys.stderr)
         return 2
-    pid = _running_pid(config)
+    pid = running_pid(config)
     request = {"event": event.id, "texts": texts, "audience": args.audience, "language": args.language}
     store = TinyStore(config.data_dir, readonly=True)
     count = _count(store, knowledge, config, request)
@@ -117,7 +127,12 @@ def _through_running_bot(config: Config, request: dict[str, Any], pid: int) -> i
             break
         time.sleep(0.1)
     else:
-        print("eventbot: the running bot did not take the broadcast (see its log)", file=sys.stderr)
+        try:  # withdraw it, so it is not sent later behind our back
+            (folder / f"{name}.json").rename(folder / f"{name}.withdrawn")
+        except OSError:
+            pass
+        print("eventbot: the running bot did not take the broadcast in 30 s (see its log); nothing was sent",
+              file=sys.stderr)
         return 2
     answer = json.loads(done.read_text("utf-8"))
     done.unlink(missing_ok=True)
@@ -147,7 +162,7 @@ async def _follow(report: Callable[[], tuple[int, int, str, dict[str, int]]], in
         filled = int(width * done / total) if total else width
         sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
         sys.stderr.flush()
-        if status != "sending" or (total and done >= total):
+        if status != "sending" or not counts.get("pending"):
             status = "done" if status == "sending" else status
             break
         await asyncio.sleep(interval)
@@ -171,7 +186,11 @@ async def _by_itself(config: Config, request: dict[str, Any]) -> int:
             return 2
         for adapter in adapters:
             bot.attach(adapter)
-            await adapter.start()
+            try:
+                await adapter.start()
+            except RuntimeError as exc:  # e.g. a rejected token; the message names no secret
+                print(f"eventbot: could not start {adapter.platform}: {exc}", file=sys.stderr)
+                return 2
         await bot.start()
         broadcast_id = await bot.broadcasts.create_request(request, "cli")
         return await _follow(lambda: _in_process(bot, broadcast_id))

@@ -65,7 +65,10 @@ def run(config: Config, args: argparse.Namespace) -> int | None:
 
 def _write(output: Path | None, text: str) -> None:
     if output:
-        output.write_text(text, "utf-8")
+        try:
+            output.write_text(text, "utf-8")
+        except OSError as exc:
+            raise SystemExit(f"eventbot: cannot write {output}: {exc.strerror}") from None
     else:
         sys.stdout.write(text)
         sys.stdout.flush()

@@ -42,7 +42,11 @@ def run(config: Config, args: argparse.Namespace) -> int:
         header, table = export.rows(event, store.book(event.id), args.status)
         data = export.to_json(event, header, table) if args.format == "json" else export.to_csv(header, table)
         if args.output:
-            args.output.write_bytes(data)
+            try:
+                args.output.write_bytes(data)
+            except OSError as exc:
+                print(f"eventbot: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+                return 2
             print(f"{len(table)} signups written to {args.output}", file=sys.stderr)
         else:
             sys.stdout.buffer.write(data)

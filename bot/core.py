@@ -204,7 +204,9 @@ class Bot:
         command = parse_command(text)
         thread = self.handoff.thread_of(message) if command is None else None
         if thread is not None:  # an organiser answers a forwarded question
-            return await self.handoff.organiser_reply(message, *thread)
+            answered = await self.handoff.organiser_reply(message, *thread)
+            if answered is not None:
+                return answered
         detected = None if command or message.payload or profile.dialog else detect(text)
         turn = Turn(message.user_key, self._language_of(profile, message, detected), profile.last_event,
                     message.direct, message=message, profile=profile)
@@ -217,7 +219,8 @@ class Bot:
             name, args = command
             handler = self.registry.get(name)
             replies = await handler.handler(turn, args) if handler else [Reply(t("unknown_command", turn.language, command=name))]
-            if turn.profile.dialog and name not in _FORM_COMMANDS and turn.profile.dialog.get("kind") == "signup":
+            if (not turn.forgotten and turn.profile.dialog and name not in _FORM_COMMANDS
+                    and turn.profile.dialog.get("kind") == "signup"):
                 replies += self.dialog.resume(turn)
         if turn.forgotten:
             return replies
@@ -414,12 +417,12 @@ class Bot:
         return "\n".join(lines)
 
     def upcoming(self) -> list[Event]:
-        """Events that have not ended (undated ones included), soonest first."""
-        today = self.clock().date()
+        """Events that have not ended in their own time zone (undated ones included), soonest first."""
+        now = self.clock()
 
         def ended(e: Event) -> bool:
             end = e.end or e.start
-            return end is not None and _as_date(end) < today
+            return end is not None and _as_date(end) < now.astimezone(zoneinfo.ZoneInfo(e.timezone)).date()
 
         def key(e: Event) -> tuple[int, dt.date]:
             return (0, _as_date(e.start)) if e.start else (1, dt.date.max)

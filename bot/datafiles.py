@@ -378,13 +378,17 @@ class GroupCommit:
         self._apply_failed = False
         self.batches = 0
 
-    async def durable(self) -> None:
-        """Return once every change made so far is on disk."""
+    def register(self) -> asyncio.Future[None]:
+        """A future that completes once every change made so far is on disk (or fails with them)."""
         future = asyncio.get_running_loop().create_future()
         self._waiting.append(future)
         if not self._aborting and (self._task is None or self._task.done()):
             self._task = asyncio.create_task(self._run(), name="eventbot-group-commit")
-        await future
+        return future
+
+    async def durable(self) -> None:
+        """Return once every change made so far is on disk."""
+        await self.register()
 
     async def abort(self) -> None:
         """A change failed half-way: let the write in flight land, then drop everything not yet durable."""

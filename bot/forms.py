@@ -65,7 +65,7 @@ def check(field: FormField, text: str) -> Any:
         raise Invalid("form_invalid_yesno")
     if field.type == "choice":
         wanted = normalize(text)
-        if text.isdigit() and 1 <= int(text) <= len(field.options):
+        if text.isdecimal() and text.isascii() and 1 <= int(text) <= len(field.options):
             return field.options[int(text) - 1].id
         for option in field.options:
             if wanted == option.id or wanted in (normalize(v) for v in option.labels.values()):

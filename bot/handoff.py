@@ -86,9 +86,15 @@ class Handoff:
                 return record_id, record
         return None
 
-    async def organiser_reply(self, message: Incoming, record_id: int, record: dict[str, Any]) -> list[Reply]:
-        """An organiser answered in their chat: queue the answer for the participant."""
+    async def organiser_reply(self, message: Incoming, record_id: int, record: dict[str, Any]) -> list[Reply] | None:
+        """An organiser answered in their chat: queue the answer for the participant.
+
+        None when the sender is not an organiser of the event: their message is an
+        ordinary one, not an answer.
+        """
         bot = self.bot
+        if not bot.roles.organises(message.user_key, record.get("event") or ""):
+            return None
         lang = record.get("language") or bot.default_language
         event = bot.knowledge.content.events.get(record.get("event") or "")
         where = bot.name(event, lang) if event else ""
@@ -96,8 +102,11 @@ class Handoff:
         choices = ((t("button_reply", lang), "/ask"),)
 
         def change() -> None:
+            current = self.table.get(record_id)
+            if current is None:  # the participant used /forget meanwhile
+                return
             bot.store.enqueue(record["user_key"], text, bot.clock(), choices, kind="handoff")
-            self.table.put(record_id, {**record, "answers": [*record["answers"], message.text.strip()]})
+            self.table.put(record_id, {**current, "answers": [*current["answers"], message.text.strip()]})
             profile = bot.store.profile(record["user_key"])
             bot.store.put_profile(profile.with_(last_event=record.get("event") or profile.last_event))
 

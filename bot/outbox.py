@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 DEFAULT_RATE = 25.0  # messages per second per platform, unless the messenger says otherwise
 DEFAULT_PER_CHAT = 1.0  # seconds between two messages to one chat
+PASS_SECONDS = 20.0  # longest delivery pass; a long broadcast continues in the next one
 INTERVAL = 30.0  # seconds between passes when nothing wakes the worker
 
 
@@ -80,8 +81,12 @@ class Deliverer:
 
         tasks = []
         loop = asyncio.get_running_loop()
+        started = loop.time()
         for note in notes:
             if self._stopping:
+                break
+            if loop.time() - started > PASS_SECONDS:  # let time-driven work (offers, reminders) run between passes
+                self.wake.set()
                 break
             current = self.store.outbox.get(note.seq)
             if current is None or current["status"] != "pending":  # cancelled or forgotten meanwhile

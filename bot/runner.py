@@ -63,8 +63,10 @@ async def run_until_stopped(bot: Bot, adapters: list[Adapter], stop: asyncio.Eve
         reloads.add(task)
         task.add_done_callback(reloads.discard)
 
-    def requests() -> None:
-        bot.wake_delivery()  # the delivery worker's tick takes requested broadcasts
+    def requests() -> None:  # `eventbot broadcast` left a request in the data folder
+        task = asyncio.ensure_future(bot.broadcasts.take_requests())
+        reloads.add(task)
+        task.add_done_callback(reloads.discard)
 
     for sig, action in ((signal.SIGINT, stop.set), (signal.SIGTERM, stop.set), (signal.SIGHUP, reload),
                         (signal.SIGUSR1, requests)):

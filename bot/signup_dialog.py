@@ -151,10 +151,11 @@ class SignupDialog:
 
     def resume(self, turn: Turn) -> list[Reply]:
         """A reminder of the form in progress, after the person did something else."""
-        dialog = turn.profile.dialog if turn.profile else None
-        event = self._event_of(dialog)
-        if event is None:
+        current = self._current(turn) if turn.profile and turn.profile.dialog else None
+        if current is None:  # the event or its form went away on a reload
+            turn.profile = turn.profile.with_(dialog=None)
             return []
+        event, dialog = current
         return [self.prompt(event, dialog, turn.language, note=t("form_resume", turn.language))]
 
     # --- answering ------------------------------------------------------------------
@@ -376,7 +377,8 @@ class SignupDialog:
             problems["consent"] = t("form_consent_needed", lang)
         if problems:
             return problems, []
-        if (turn.profile.dialog or {}).get("kind") == "signup":  # the chat form for the same thing is done too
+        dialog = turn.profile.dialog or {}
+        if dialog.get("kind") == "signup" and dialog.get("event") == event.id:  # the chat form for it is done too
             turn.profile = turn.profile.with_(dialog=None)
         return {}, await self.register(turn, event, values, self.bot.stamp() if event.signup.consent else None)
 

@@ -95,9 +95,15 @@ class EventBook:
         self.table = table
         self._active: dict[str, int] = {}  # user_key -> seq
         self._queue: list[tuple[int, str, int]] = []  # (-priority, created_at, seq), sorted
-        self._offered: set[int] = set()
+        self.reindex()
+
+    def reindex(self) -> None:
+        """Rebuild the indexes from the table's records (after loading them again)."""
+        self._active = {}
+        self._queue = []
+        self._offered = set()
         self.taken = 0  # confirmed + offered
-        for seq in sorted(table.records):
+        for seq in sorted(self.table.records):
             self._index(self.get(seq))
 
     @staticmethod

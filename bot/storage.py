@@ -147,14 +147,16 @@ class TinyStore:
             self.outbox.load(newer)
             for table in self.extra.values():
                 table.load(newer)
-            self.books = {}
             signups = self.folder.path / "signups"
             folders = {f for f in signups.iterdir() if f.is_dir()} if signups.is_dir() else set()
             folders |= {p.parent for p in newer if p.parent.parent == signups}
+            folders |= {signups / event_id for event_id in self.books}
             for folder in sorted(folders):
-                table = EventBook.new_table(folder.name, folder)
-                table.load(newer)
-                self.books[folder.name] = EventBook(folder.name, table)
+                book = self.books.get(folder.name)
+                if book is None:  # the same objects stay in use after a reload: callers may hold them
+                    book = self.books[folder.name] = EventBook(folder.name, EventBook.new_table(folder.name, folder))
+                book.table.load(newer)
+                book.reindex()
         except (OSError, ValueError, TypeError, KeyError) as exc:
             raise StorageError(f"the data in {self.folder.path} cannot be read ({exc})") from None
         self._people_ids = {rec["user_key"]: doc_id for doc_id, rec in self.people.records.items()}
@@ -170,7 +172,7 @@ class TinyStore:
                 if isinstance(doc.get("user_key"), str) and doc["user_key"] not in self._people_ids:
                     self.put_profile(Profile(**{k: v for k, v in doc.items() if k in fields}))
         self.folder.write_batch(self.people.take_changes())
-        legacy.rename(legacy.with_name("profiles.json.migrated"))
+        legacy.unlink()  # everything is in the people shards now; no copy of personal data stays behind
 
     # --- transactions ---------------------------------------------------------------
 
@@ -213,7 +215,7 @@ class TinyStore:
                 await self._commit.abort()
                 continue
             if applied:
-                asyncio.ensure_future(_settle(asyncio.ensure_future(self._commit.durable()), applied))
+                asyncio.ensure_future(_settle(self._commit.register(), applied))
             await asyncio.sleep(0)  # let the loop breathe between slices
 
     async def flush(self) -> None:

@@ -206,3 +206,21 @@ async def test_eventbot_broadcast_hands_the_message_to_the_running_bot(config, c
         stop.set()
         await runner
         store.close()
+
+
+async def test_a_recipient_who_forgets_does_not_keep_the_broadcast_open(config, clock):
+    bot, store = build_bot(config, clock)
+    try:
+        for i in range(2):
+            await sign_up(bot, "slack", f"U{i}", "en", capacity=10)
+        event = bot.knowledge.content.events["trip"]
+        await store.transact(lambda: bot.broadcasts.create(event, {"en": "Hi"}, "all", None, "telegram:900"))
+        await bot.handle(Incoming("slack", "U1", "U1", text="/forget yes"))
+        slack = FakeMessenger("slack")
+        bot.attach(slack)
+        await bot.start()
+        await until(lambda: bot.broadcasts.report(1).status == "done")
+        assert slack.to("U0") == ["Hi"] and slack.to("U1") == []
+    finally:
+        await bot.stop()
+        store.close()

@@ -70,3 +70,21 @@ async def test_without_an_organiser_chat_the_contact_is_named(tmp_path):
         assert telegram.sent == []
     finally:
         store.close()
+
+
+async def test_only_organisers_answer_for_the_organisers(tmp_path):
+    bot, store, telegram, slack = make_bot(tmp_path)
+    await bot.start()
+    try:
+        await bot.handle(Incoming("slack", "U1", "D1", text="/event trip"))
+        await bot.handle(Incoming("slack", "U1", "D1", text="/ask Where do we meet?"))
+        message_id = str(len(telegram.sent))
+        stranger = Incoming("telegram", "777", GROUP, text="Never mind, ask me instead", direct=False,
+                            reply_to=message_id)
+        out = await bot.handle(stranger)
+        assert all("Sent to the participant." not in r.text for r in out)
+        await bot.deliverer.deliver_due()
+        assert slack.to("U1") == []
+    finally:
+        await bot.stop()
+        store.close()

@@ -298,3 +298,21 @@ async def test_whole_form_at_once_for_dialog_windows(config, tmp_path, clock):
         assert isinstance(again, list) and "al aangemeld" in again[0].text
     finally:
         store.close()
+
+
+async def test_a_reload_that_removes_the_form_does_not_trap_people_in_it(config, tmp_path, clock):
+    bot, store = build_bot(config.model_copy(update={"data_dir": tmp_path / "data"}), clock)
+    try:
+        await bot.handle(Incoming("console", "anna", "anna", text="/signup trip"))
+        await bot.handle(Incoming("console", "anna", "anna", text="Anna"))
+        folder = tmp_path / "content"
+        folder.mkdir()
+        text = (CONTENT / "events.yaml").read_text()
+        trip_without_signup = text.split("  - id: offer-trip")[0].split("    signup:")[0]
+        (folder / "events.yaml").write_text(trip_without_signup + "\n")
+        await bot.replace_knowledge(build_knowledge(config.model_copy(update={"content": ContentConfig(path=folder)})))
+        replies = await bot.handle(Incoming("console", "anna", "anna", text="/help"))
+        assert "/signup" in replies[0].text and "went wrong" not in replies[-1].text
+        assert store.profile("console:anna").dialog is None
+    finally:
+        store.close()
