@@ -122,11 +122,11 @@ class Hybrid(Ours):
         super().__init__(faq, settings, Semantic(embedder, None, threads=1))
 
 
-def holdout(train: list[tuple[str, str]], faq: dict[str, list[str]], per_intent: int = 5) -> list[tuple[str, str]]:
-    """Banking77's validation questions: training sentences that are not FAQ phrasings."""
+def holdout(train: list[tuple[str, str]], faq: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """Banking77's validation questions: up to 5 training sentences per intent that are not FAQ phrasings."""
     rows = []
-    for intent, texts in sample_faq(train, 10 + per_intent, 99).items():
-        rows += [(t, intent) for t in texts if t not in faq[intent]][:per_intent]
+    for intent, texts in sample_faq(train, 10, 9).items():
+        rows += [(t, intent) for t in texts[5:10] if t not in faq[intent]]
     return rows
 
 
