@@ -166,10 +166,18 @@ async def test_reminders_are_sent_once_late_if_missed_and_not_after_the_start(tm
         await bot.deliverer.deliver_due()
         assert sorted(telegram.sent) == [("1", "Nog een week."), ("2", "One week to go.")]
         assert "sent late" in caplog.text
+        # an organiser puts a new reminder first in the list: the one already sent is not sent again
+        (folder / "events.yaml").write_text(text.replace("    reminders:\n", "    reminders:\n      - before: 30d\n"
+                                                         "        text: {en: \"A month to go.\"}\n", 1))
+        await bot.reload()
+        await bot.tick()
+        await bot.deliverer.deliver_due()
+        assert sorted(telegram.sent) == [("1", "A month to go."), ("1", "Nog een week."), ("2", "A month to go."),
+                                         ("2", "One week to go.")]
         clock.now = dt.datetime(2027, 5, 10, 1, 0, tzinfo=dt.timezone.utc)  # started (10:00 in Tokyo)
         await bot.tick()
         await bot.deliverer.deliver_due()
-        assert len(telegram.sent) == 2 and "has started: not sent" in caplog.text
+        assert len(telegram.sent) == 4 and "has started: not sent" in caplog.text
     finally:
         store.close()
 
