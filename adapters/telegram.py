@@ -132,7 +132,7 @@ class TelegramAdapter:
     """Runs the bot on Telegram, by long polling or a webhook, beside other adapters in one event loop."""
 
     platform = "telegram"
-    max_per_second = 25.0  # Telegram allows about 30 messages per second to different chats
+    max_per_second = 28.0  # Telegram allows about 30 messages per second to different chats
     per_chat_interval = 1.0  # and about one per second to one chat
 
     def __init__(self, bot: Bot, token: str, settings: TelegramConfig | None = None, *,

@@ -64,8 +64,10 @@ class Deliverer:
         rate = float(getattr(messenger, "max_per_second", DEFAULT_RATE))
         per_chat = float(getattr(messenger, "per_chat_interval", DEFAULT_PER_CHAT))
         limiter = self._limiters.get(platform)
-        if limiter is None or limiter.max_rate != rate:
-            limiter = self._limiters[platform] = AsyncLimiter(rate, 1.0)
+        if limiter is None or limiter.time_period != 1.0 / rate:
+            # one message every 1/rate seconds: a bucket of a whole second would let twice the
+            # pace through in the first second, and the platform answers 429
+            limiter = self._limiters[platform] = AsyncLimiter(1, 1.0 / rate)
         slots = asyncio.Semaphore(max(1, int(rate)))
         delivered = 0
 
@@ -138,7 +140,7 @@ class Deliverer:
         """Deliver whenever woken (new messages queued) and every INTERVAL seconds."""
         while not self._stopping:
             try:
-                async with asyncio.timeout(INTERVAL):
+                async with asyncio.timeout(self._until_next_retry()):
                     await self.wake.wait()
             except TimeoutError:
                 pass
@@ -150,6 +152,15 @@ class Deliverer:
                 await self.deliver_due()
             except Exception:
                 log.exception("the delivery worker hit an error; it keeps running")
+
+    def _until_next_retry(self) -> float:
+        """Seconds until the earliest retry falls due (at most INTERVAL)."""
+        now = self.clock()
+        due = [dt.datetime.fromisoformat(r["next_attempt"]) for r in self.store.outbox.records.values()
+               if r["status"] == "pending" and r.get("next_attempt")]
+        if not due:
+            return INTERVAL
+        return min(INTERVAL, max(0.05, (min(due) - now).total_seconds()))
 
     def start(self) -> None:
         """Run in the background."""
