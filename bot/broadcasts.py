@@ -23,6 +23,7 @@ from bot.commands import Command, Turn
 from bot.datafiles import write_atomic
 from bot.messages import Choice, Reply
 from bot.signups import Signup
+from bot.storage import TinyStore
 from bot.texts import LANGUAGE_NAMES, t
 from faq.content import Event
 
@@ -55,18 +56,19 @@ class Report:
         return sum(self.counts.get(k, 0) for k in FINAL)
 
 
-def recipients(bot: "Bot", event: Event, audience: str, language: str | None) -> list[tuple[Signup, str]]:
+def recipients(store: TinyStore, default_language: str, event: Event, audience: str,
+               language: str | None) -> list[tuple[Signup, str]]:
     """The signups a broadcast goes to, each with the language to write to them in."""
     out = []
-    for signup in bot.store.book(event.id).all():
+    for signup in store.book(event.id).all():
         if not signup.active:
             continue
         if audience == "confirmed" and signup.status != "confirmed":
             continue
         if audience == "waitlist" and signup.status not in ("waitlisted", "offered"):
             continue
-        profile = bot.store.profile(signup.user_key)
-        lang = profile.language or signup.language or bot.language_for(profile)
+        profile = store.profile(signup.user_key)
+        lang = profile.language or signup.language or profile.writing_language(default_language)
         if language and lang != language:
             continue
         out.append((signup, lang))
@@ -103,7 +105,7 @@ class Broadcasts:
         """Queue a broadcast and one message per recipient; call inside store.transact. Returns its id."""
         bot = self.bot
         now = bot.clock()
-        targets = recipients(bot, event, audience, language)
+        targets = recipients(bot.store, bot.default_language, event, audience, language)
         broadcast_id = self.table.next_id()
         self.table.put(broadcast_id, {
             "id": broadcast_id, "event": event.id, "kind": kind, "audience": audience, "language": language,
@@ -188,7 +190,7 @@ class Broadcasts:
             return Reply(t("bc_filter", lang), tuple(
                 [Choice(t("bc_everyone", lang), f"{BC} {token} only all")]
                 + [Choice(LANGUAGE_NAMES[c], f"{BC} {token} only {c}") for c in LANGUAGE_NAMES] + [stop]))
-        targets = recipients(bot, event, dialog["audience"], dialog["language"])
+        targets = recipients(bot.store, bot.default_language, event, dialog["audience"], dialog["language"])
         per_platform = Counter(s.user_key.split(":", 1)[0] for s, _ in targets)
         counts = ", ".join(f"{p}: {n}" for p, n in sorted(per_platform.items())) or "–"
         lines = [t("bc_preview", lang, event=name, total=len(targets), counts=counts)]

@@ -17,7 +17,7 @@ from bot import cli_broadcast, cli_insights, cli_signups
 from bot.app import build_bot, build_knowledge, content_paths
 from bot.datafiles import StorageError
 from bot.config import Config, ConfigError, find_config, load_config
-from bot.runner import configured_adapters, run_until_stopped
+from bot.runner import platform_adapters, run_until_stopped
 from faq.content import ContentError, load_content
 from faq.evaluate import Query, evaluate
 from faq.language import detect, supported
@@ -134,16 +134,8 @@ def _reload(config: Config) -> int:
 async def _run(config: Config) -> int:
     bot, store = build_bot(config)
     try:
-        factories = []
-        for ep in entry_points(group="eventbot.adapters"):
-            if ep.name == "console":
-                continue
-            try:
-                factories.append((ep.name, ep.load()))
-            except ImportError as exc:
-                log.warning("the %s adapter cannot be loaded: %s", ep.name, exc)
         try:
-            adapters = configured_adapters(factories, bot, config, os.environ)
+            adapters = platform_adapters(bot, config, os.environ)
         except ConfigError as exc:
             print(f"eventbot: invalid config, not starting:\n{exc}", file=sys.stderr)
             return 2

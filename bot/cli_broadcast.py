@@ -88,7 +88,7 @@ def run(config: Config, args: argparse.Namespace) -> int:
     pid = running_pid(config)
     request = {"event": event.id, "texts": texts, "audience": args.audience, "language": args.language}
     store = TinyStore(config.data_dir, readonly=True)
-    count = _count(store, knowledge, config, request)
+    count = len(recipients(store, config.default_language, event, args.audience, args.language))
     print(f"{event.id}: {count} recipients ({args.audience}{', ' + args.language if args.language else ''})")
     for lang, text in texts.items():
         print(f"--- {lang} ---\n{text}")
@@ -101,19 +101,6 @@ def run(config: Config, args: argparse.Namespace) -> int:
     if pid is not None:
         return _through_running_bot(config, request, pid)
     return asyncio.run(_by_itself(config, request))
-
-
-def _count(store: TinyStore, knowledge: Any, config: Config, request: dict[str, Any]) -> int:
-    class View:  # what `recipients` needs from a bot
-        def __init__(self) -> None:
-            self.store = store
-            self.default_language = config.default_language
-
-        def language_for(self, profile: Any) -> str:
-            return profile.language or profile.detected_language or self.default_language
-
-    event = knowledge.content.events[request["event"]]
-    return len(recipients(View(), event, request["audience"], request["language"]))  # type: ignore[arg-type]
 
 
 def _through_running_bot(config: Config, request: dict[str, Any], pid: int) -> int:
@@ -173,14 +160,11 @@ async def _follow(report: Callable[[], tuple[int, int, str, dict[str, int]]], in
 
 
 async def _by_itself(config: Config, request: dict[str, Any]) -> int:
-    from importlib.metadata import entry_points
-
-    from bot.runner import configured_adapters
+    from bot.runner import platform_adapters
 
     bot, store = build_bot(config)
     try:
-        factories = [(ep.name, ep.load()) for ep in entry_points(group="eventbot.adapters") if ep.name != "console"]
-        adapters = configured_adapters(factories, bot, config, os.environ)
+        adapters = platform_adapters(bot, config, os.environ)
         if not adapters:
             print("eventbot: no platform configured (set TELEGRAM_BOT_TOKEN and/or SLACK_BOT_TOKEN)", file=sys.stderr)
             return 2

@@ -197,7 +197,7 @@ class Bot:
 
     def language_for(self, profile: Profile) -> str:
         """The language to write to a person in when they did not just write (notifications)."""
-        return profile.language or profile.detected_language or self.default_language
+        return profile.writing_language(self.default_language)
 
     async def _dispatch(self, message: Incoming, profile: Profile) -> list[Reply]:
         text = (message.payload or message.text or "").strip()

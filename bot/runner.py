@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import signal
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
@@ -30,6 +31,22 @@ def configured_adapters(factories: Iterable[tuple[str, Any]], bot: Bot, config: 
             log.info("adapter %s configured", name)
             adapters.append(adapter)
     return adapters
+
+
+def platform_adapters(bot: Bot, config: Config, environ: Mapping[str, str]) -> list[Adapter]:
+    """The installed platform adapters (entry points, the console aside) whose platform is configured.
+
+    Raises ConfigError when a configured platform's settings are incomplete.
+    """
+    factories = []
+    for ep in entry_points(group="eventbot.adapters"):
+        if ep.name == "console":
+            continue
+        try:
+            factories.append((ep.name, ep.load()))
+        except ImportError as exc:
+            log.warning("the %s adapter cannot be loaded: %s", ep.name, exc)
+    return configured_adapters(factories, bot, config, environ)
 
 
 async def reload_and_log(bot: Bot) -> None:

@@ -47,6 +47,10 @@ class Profile:
     dialog: dict[str, Any] | None = None  # a multi-step flow in progress (signup form, confirmation)
     last_question: dict[str, Any] | None = None  # the last question that got "did you mean" (for insights)
 
+    def writing_language(self, default: str) -> str:
+        """The language to write to the person in when they did not just write (notifications)."""
+        return self.language or self.detected_language or default
+
     def with_(self, **changes: Any) -> "Profile":
         """A copy with some fields changed."""
         return replace(self, **changes)
