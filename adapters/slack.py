@@ -172,6 +172,9 @@ class SlackAdapter:
             raise
 
     async def _start(self) -> None:
+        # one HTTP session for every Web API call: without it slack_sdk opens (and closes) a
+        # connection per call, which a broadcast to thousands pays for in CPU and latency
+        self.client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.client.timeout))
         try:
             auth = await self.client.auth_test()
         except (SlackClientError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
@@ -217,6 +220,9 @@ class SlackAdapter:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
         await asyncio.sleep(0)  # let the socket client's cancelled tasks finish
+        if self.client.session is not None:
+            await self.client.session.close()
+            self.client.session = None
         for logger in self._redacted:
             logger.removeFilter(self._redact)
         self._redacted = []
@@ -298,7 +304,7 @@ class SlackAdapter:
     async def _converse(self, event: Mapping[str, Any], thread_ts: str | None, direct: bool) -> None:
         user, channel = event["user"], event["channel"]
         if direct:
-            self._dm_channels[user], self._dm_users[channel] = channel, user
+            self._remember_dm(user, channel)
         name, locale = await self._person(user)
         text = render.plain_text(event.get("text") or "", self.bot_user_id)
         parent = event.get("thread_ts")  # in a thread: the message that started it (a forwarded question)
@@ -478,8 +484,16 @@ class SlackAdapter:
             raise await self._delivery_error(exc, self._dm_users.get(chat_id)) from None
 
     async def notify(self, user_id: str, reply: Reply) -> None:
-        """Post a reply in the person's DM with the bot (opened with conversations.open once)."""
-        await self._post(await self._dm(user_id), reply, person=user_id)
+        """Post a reply in the person's DM with the bot.
+
+        chat.postMessage takes the user id as the channel (the DM with the app) and answers
+        with the DM's id, so a broadcast to thousands needs no conversations.open (Tier 3,
+        about 50 a minute) per person. Files need the DM's id first.
+        """
+        channel = self._dm_channels.get(user_id)
+        if channel is None and reply.attachments:
+            channel = await self._dm(user_id)
+        await self._post(channel or user_id, reply, person=user_id)
 
     async def _dm(self, user: str) -> str:
         if user not in self._dm_channels:
@@ -487,8 +501,11 @@ class SlackAdapter:
                 channel = (await self.client.conversations_open(users=user))["channel"]["id"]
             except (SlackClientError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
                 raise await self._delivery_error(exc, user) from None
-            self._dm_channels[user], self._dm_users[channel] = channel, user
+            self._remember_dm(user, channel)
         return self._dm_channels[user]
+
+    def _remember_dm(self, user: str, channel: str) -> None:
+        self._dm_channels[user], self._dm_users[channel] = channel, user
 
     async def _post(self, channel: str, reply: Reply, thread_ts: str | None = None,
                     person: str | None = None) -> str | None:
@@ -499,6 +516,9 @@ class SlackAdapter:
                 posted = await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, unfurl_links=False,
                                                             unfurl_media=False, **message)
                 ts = posted.get("ts")
+                if person is not None and channel == person and posted.get("channel"):
+                    channel = posted["channel"]  # posted by user id: the DM's id, for the next parts and files
+                    self._remember_dm(person, channel)
             await self._upload(channel, reply.attachments, thread_ts)
         except (SlackClientError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
             raise await self._delivery_error(exc, person) from None

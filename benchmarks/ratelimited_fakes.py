@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.fakes.slack_api import SlackApiMock, _Failure
+from tests.fakes.slack_api import SlackApiMock, _Failure, dm_channel
 from tests.fakes.telegram_api import Fault, FakeTelegramAPI
 
 PER_CHAT_INTERVAL = 1.0  # seconds between two messages to one chat: Telegram's and Slack's documented pace
@@ -110,7 +110,7 @@ class LimitedSlackAPI(SlackApiMock):
             return failure
         # SlackApiMock._api appends this request's Call and calls _injected with no await in between
         call = self.calls[-1]
-        wait = self.limit.admit(str(call.args.get("channel")))
+        wait = self.limit.admit(dm_channel(str(call.args.get("channel"))))  # by user id or DM id: one channel
         if wait is None:
             return None
         return _Failure(429, None, max(1, math.ceil(wait)), 1)

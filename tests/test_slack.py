@@ -244,7 +244,7 @@ def buttons(call: Any) -> list[dict[str, Any]]:
 async def test_a_question_in_a_dm_is_answered_in_the_dm(slack):
     await slack.dm("how many people attend EWRC")
     [post] = await slack.api.wait_for("chat.postMessage")
-    assert post.args["channel"] == "D1"
+    assert post.channel == "D1"
     assert "6,000" in section_text(post)
     assert post.token == BOT_TOKEN
     [info] = slack.api.calls_to("users.info")
@@ -265,7 +265,7 @@ async def test_the_locale_is_fetched_once_and_answers_follow_it(slack):
 async def test_a_mention_in_a_channel_is_answered_in_its_thread(slack):
     await slack.mention("how many people attend EWRC", ts="1700000001.000200")
     [post] = await slack.api.wait_for("chat.postMessage")
-    assert post.args["channel"] == "C1" and post.args["thread_ts"] == "1700000001.000200"
+    assert post.channel == "C1" and post.args["thread_ts"] == "1700000001.000200"
     assert "6,000" in section_text(post)
     [incoming] = slack.core.handled
     assert incoming.text == "how many people attend EWRC" and incoming.direct is False
@@ -281,7 +281,7 @@ async def test_buttons_continue_the_dialog_from_the_app_home(slack):
 
     await slack.press(ewrc, channel=None)  # from the App Home: the answer goes to the DM
     [details] = await slack.api.wait_for("chat.postMessage")
-    assert details.args["channel"] == "D1" and "Brussels" in section_text(details)
+    assert details.channel == "D1" and "Brussels" in section_text(details)
     assert [c.method for c in slack.api.calls].count("conversations.open") == 1
     topics = next(b for b in buttons(details) if b["value"] == "/topics ewrc")
 
@@ -299,7 +299,7 @@ async def test_buttons_continue_the_dialog_from_the_app_home(slack):
 async def test_a_button_in_a_thread_answers_in_that_thread(http):
     await http.press({"action_id": "choice-1", "value": "/topics ewrc"}, channel="C1", thread_ts="1700000000.1")
     [post] = await http.api.wait_for("chat.postMessage")
-    assert post.args["channel"] == "C1" and post.args["thread_ts"] == "1700000000.1"
+    assert post.channel == "C1" and post.args["thread_ts"] == "1700000000.1"
 
 
 async def test_stale_buttons_get_a_polite_answer(slack):
@@ -367,9 +367,9 @@ async def test_a_private_reply_to_a_channel_goes_to_the_dm_with_a_pointer_where_
     http.core.script = [Reply("Fill in the form", (Choice("Yes", "/yes"),), private=True)]
     await http.mention("sign me up", ts="1700000001.5")
     [dm, pointer] = await http.api.wait_for("chat.postMessage", 2)
-    assert http.api.calls_to("conversations.open")[0].args["users"] == "U1"
-    assert dm.args["channel"] == "D1" and "thread_ts" not in dm.args and buttons(dm)[0]["value"] == "/yes"
-    assert pointer.args["channel"] == "C1" and pointer.args["thread_ts"] == "1700000001.5"
+    assert not http.api.calls_to("conversations.open")  # posted by user id: Slack answers with the DM's id
+    assert dm.channel == "D1" and "thread_ts" not in dm.args and buttons(dm)[0]["value"] == "/yes"
+    assert pointer.channel == "C1" and pointer.args["thread_ts"] == "1700000001.5"
     assert section_text(pointer) == "Fill in the form" and not buttons(pointer)
 
 
@@ -452,16 +452,16 @@ async def sign_up(ws: Workspace, user: str = "U1") -> None:
 
     async def press(ending: str) -> Any:
         nonlocal steps
-        last = (await ws.api.wait_for("chat.postMessage", steps, where=lambda c: c.args["channel"] == dm))[-1]
+        last = (await ws.api.wait_for("chat.postMessage", steps, where=lambda c: c.channel == dm))[-1]
         await ws.press(button_with(last, ending), user=user, channel=dm)
         steps += 1
-        return (await ws.api.wait_for("chat.postMessage", steps, where=lambda c: c.args["channel"] == dm))[-1]
+        return (await ws.api.wait_for("chat.postMessage", steps, where=lambda c: c.channel == dm))[-1]
 
-    [name_question] = await ws.api.wait_for("chat.postMessage", where=lambda c: c.args["channel"] == dm)
+    [name_question] = await ws.api.wait_for("chat.postMessage", where=lambda c: c.channel == dm)
     assert "Your name" in section_text(name_question)
     await ws.dm("Anna de Vries", user=user)
     steps += 1
-    member_question = (await ws.api.wait_for("chat.postMessage", steps, where=lambda c: c.args["channel"] == dm))[-1]
+    member_question = (await ws.api.wait_for("chat.postMessage", steps, where=lambda c: c.channel == dm))[-1]
     assert "Are you a member?" in section_text(member_question)
     consent = await press(" opt guest")
     assert "I agree that my answers" in section_text(consent)
@@ -487,14 +487,14 @@ async def test_an_organisers_csv_export_is_uploaded_to_their_dm(workspaces, trip
     ws = await workspaces("socket", trip_config)
     await sign_up(ws)
     await ws.command("export trip csv", user=ORGANISER, channel="C1")  # in a channel: the list goes to the DM
-    [offer] = await ws.api.wait_for("chat.postMessage", where=lambda c: c.args["channel"] == "D9")
+    [offer] = await ws.api.wait_for("chat.postMessage", where=lambda c: c.channel == "D9")
     await ws.press(button_with(offer, "csv all"), user=ORGANISER, channel="D9")
     [get_url] = await ws.api.wait_for("files.getUploadURLExternal", where=lambda c: "csv" in c.args["filename"])
     assert get_url.args["filename"] == "trip-signups.csv"
     [complete] = await ws.api.wait_for("files.completeUploadExternal", where=lambda c: c.args["channel_id"] == "D9")
     csv_upload = next(c for c in ws.api.calls_to("upload") if c.args["file_id"] == complete.args["files"][0]["id"])
     assert b"Anna de Vries" in csv_upload.data
-    assert not any(c.args.get("channel") == "C1" for c in ws.api.calls_to("chat.postMessage"))
+    assert not any(c.channel == "C1" for c in ws.api.calls_to("chat.postMessage"))
 
 
 async def test_someone_else_cannot_export(workspaces, trip_config):
@@ -512,7 +512,7 @@ async def test_the_slash_command_moves_a_private_reply_to_the_dm_with_an_ephemer
     [pointer] = await http.api.wait_for("response")
     assert section_text(pointer) == "Fill in the form" and not buttons(pointer)
     [dm] = await http.api.wait_for("chat.postMessage")
-    assert dm.args["channel"] == "D1" and buttons(dm)[0]["value"] == "/yes"
+    assert dm.channel == "D1" and buttons(dm)[0]["value"] == "/yes"
 
 
 # --- the signup form as a modal -----------------------------------------------------------
@@ -581,7 +581,7 @@ async def test_a_modal_with_an_invalid_field_gets_slacks_field_errors_and_a_vali
     answer = await ws.submit(view, {**filled, "email": "anna@example.org"})  # bike is optional: left empty
     assert answer == {}  # the modal closes
     [confirmed] = await ws.api.wait_for("chat.postMessage")
-    assert confirmed.args["channel"] == "D1" and "You are signed up for Study trip" in section_text(confirmed)
+    assert confirmed.channel == "D1" and "You are signed up for Study trip" in section_text(confirmed)
     [complete] = await ws.api.wait_for("files.completeUploadExternal")  # the calendar file, in the DM too
     assert complete.args["channel_id"] == "D1" and complete.args["files"][0]["title"] == "trip.ics"
     signup = ws.core.store.book("trip").active("slack:U1")
@@ -632,7 +632,7 @@ async def test_when_slack_cannot_open_the_modal_the_chat_form_starts_in_the_dm(w
     ws.api.fail("views.open", error="expired_trigger_id")  # e.g. the trigger's 3 seconds passed
     await ws.command("signup trip", channel="C1")
     [question] = await ws.api.wait_for("chat.postMessage")
-    assert question.args["channel"] == "D1" and "Your name" in section_text(question)
+    assert question.channel == "D1" and "Your name" in section_text(question)
     assert "expired_trigger_id" in caplog.text
 
 
@@ -645,7 +645,7 @@ async def test_send_returns_the_message_ts_and_edit_updates_it(http):
     assert ts == post.result["ts"]
     await http.adapter.edit("C1", ts, Reply("Broadcast #1: **2 of 2** done…"))
     [update] = http.api.calls_to("chat.update")
-    assert update.args["channel"] == "C1" and update.args["ts"] == ts
+    assert update.channel == "C1" and update.args["ts"] == ts
     assert section_text(update) == "Broadcast #1: *2 of 2* done…"
     http.api.fail("chat.update", error="channel_not_found")
     with pytest.raises(Unreachable):
@@ -663,7 +663,7 @@ class Chat:
     async def next_message(self) -> Any:
         """The bot's next message in the DM (waits for it)."""
         posts = await self.ws.api.wait_for("chat.postMessage", len(self.seen) + 1,
-                                           where=lambda c: c.args["channel"] == self.dm)
+                                           where=lambda c: c.channel == self.dm)
         self.seen.append(posts[len(self.seen)])
         return self.seen[-1]
 
@@ -697,13 +697,13 @@ async def test_an_organiser_broadcasts_from_slack_and_sees_the_report(workspaces
         await organiser.press("Confirmed participants")
         preview = await organiser.press("All languages")
         assert "2 recipients (slack: 2)" in section_text(preview)
-        assert not ws.api.calls_to("conversations.open")  # nothing before Send
+        assert not [c for c in ws.api.calls_to("chat.postMessage") if c.channel in ("D1", "D2")]  # nothing before Send
         await organiser.press("Send")
         english = await Chat(ws, "U1").next_message()
         dutch = await Chat(ws, "U2").next_message()
         assert section_text(english) == "The plenary moves to room 2."
         assert section_text(dutch) == "De plenaire sessie verhuist naar zaal 2."
-        await ws.api.wait_for("chat.postMessage", where=lambda c: c.args["channel"] == organiser.dm
+        await ws.api.wait_for("chat.postMessage", where=lambda c: c.channel == organiser.dm
                               and "2 sent, 0 failed" in section_text(c))
     finally:
         await bot.stop()
@@ -720,21 +720,21 @@ async def test_a_question_handed_to_the_organisers_channel_and_answered_in_its_t
         await participant.say("/event ewrc")
         sent = await participant.say("/ask Can I bring my bike?")
         assert "I passed your question on to the organisers" in section_text(sent)
-        [forwarded] = await ws.api.wait_for("chat.postMessage", where=lambda c: c.args["channel"] == "C9")
+        [forwarded] = await ws.api.wait_for("chat.postMessage", where=lambda c: c.channel == "C9")
         assert "Can I bring my bike?" in section_text(forwarded)
         thread = forwarded.result["ts"]
 
         await ws.mention("Yes, there is a bike park.", user=ORGANISER, channel="C9", ts="1700000100.000100",
                          thread_ts=thread)
         [done] = await ws.api.wait_for("chat.postMessage", where=lambda c: c.args.get("thread_ts") == thread)
-        assert done.args["channel"] == "C9" and section_text(done) == "Sent to the participant."
+        assert done.channel == "C9" and section_text(done) == "Sent to the participant."
         assert ws.core.handled[-1].reply_to == thread and ws.core.handled[-1].text == "Yes, there is a bike park."
         answer = await participant.next_message()
         assert "Yes, there is a bike park." in section_text(answer)
 
         await participant.press(buttons(answer)[0]["text"]["text"])  # Reply: the participant asks again
         await participant.say("And is there a car park?")
-        second = await ws.api.wait_for("chat.postMessage", 2, where=lambda c: c.args["channel"] == "C9"
+        second = await ws.api.wait_for("chat.postMessage", 2, where=lambda c: c.channel == "C9"
                                        and not c.args.get("thread_ts"))
         assert "And is there a car park?" in section_text(second[-1])
     finally:
@@ -787,7 +787,7 @@ async def test_rate_limits_that_persist_become_a_retryable_delivery_error(worksp
 
 
 async def test_a_person_who_is_gone_is_marked_unreachable(http):
-    http.api.fail("conversations.open", error="user_not_found")
+    http.api.fail("chat.postMessage", error="channel_not_found")  # what Slack answers for a user id it doesn't know
     with pytest.raises(Unreachable):
         await http.adapter.notify("UGONE", Reply("news"))
     assert (await http.core.profiles.get("slack:UGONE")).unreachable is True

@@ -28,6 +28,12 @@ TEAM_ID = "T0001"
 WAIT = 60.0
 
 
+
+def dm_channel(channel: str) -> str:
+    """The DM a message to `channel` lands in: Slack takes a user id (U...) for the DM with the app."""
+    return "D" + channel.lstrip("U") if channel.startswith("U") else channel
+
+
 @dataclass
 class Call:
     """One request the mock received: the API method (or "upload", "response"), its arguments, the answer."""
@@ -39,6 +45,11 @@ class Call:
     token: str | None = None
     data: bytes = b""
     result: dict[str, Any] = field(default_factory=dict)  # what the mock answered (e.g. a message's ts)
+
+    @property
+    def channel(self) -> str:
+        """Where a message call lands, as people see it: a user id stands for the DM with the app."""
+        return dm_channel(str(self.args.get("channel")))
 
 
 @dataclass
@@ -197,7 +208,8 @@ class SlackApiMock:
             return {"user_id": BOT_USER_ID, "bot_id": BOT_ID, "team_id": TEAM_ID, "user": "eventbot",
                     "team": "Test", "url": "https://test.slack.com/"}
         if method == "chat.postMessage":
-            return {"channel": args.get("channel"), "ts": ts, "message": {"text": args.get("text"), "ts": ts}}
+            return {"channel": dm_channel(str(args.get("channel"))), "ts": ts,
+                    "message": {"text": args.get("text"), "ts": ts}}
         if method == "chat.postEphemeral":
             return {"message_ts": ts}
         if method == "chat.update":
@@ -210,7 +222,7 @@ class SlackApiMock:
                              "profile": {"display_name": f"person-{user}"},
                              **({"locale": self.users.get(user, "en-US")} if args.get("include_locale") else {})}}
         if method == "conversations.open":
-            return {"channel": {"id": "D" + str(args.get("users", "")).lstrip("U")}}
+            return {"channel": {"id": dm_channel(str(args.get("users", "")))}}
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._ts):04d}"
             return {"file_id": file_id, "upload_url": f"{self.root}/upload/{file_id}"}
