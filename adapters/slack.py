@@ -91,24 +91,27 @@ class SlackAdapter:
     platform = "slack"
     # The pace for messages the core starts itself (broadcasts, reminders, promotions). Slack
     # documents one chat.postMessage per second per channel (each recipient's DM is its own
-    # channel) and an unpublished workspace-wide limit, shared with the bot's live answers;
-    # the first message to a person also needs conversations.open (Tier 3, 50+ per minute).
-    # 5 per second stays well inside what large Slack integrations sustain; a 429 on the way
-    # is waited out by slack_sdk's retry handler or retried later by the outbox, never lost.
-    max_per_second = 5.0
+    # channel) and a workspace-wide limit of "several hundred messages per minute", shared
+    # with the bot's live answers. The default (config slack.messages_per_second) is 94% of
+    # 300 a minute; a 429 on the way is waited out by slack_sdk's retry handler or retried
+    # later by the outbox, never lost.
+    max_per_second = 4.7
     per_chat_interval = 1.0
 
     def __init__(self, bot: Bot, *, bot_token: str, app_token: str | None = None,
                  signing_secret: str | None = None, mode: Literal["socket", "http"] = "socket",
                  base_url: str | None = None, listen: str = "127.0.0.1", port: int = 3000,
                  path: str = "/slack/events", slash_command: str = "/eventbot",
-                 rate_limit_retries: int = 3, stop_timeout: float = 10.0) -> None:
+                 rate_limit_retries: int = 3, stop_timeout: float = 10.0,
+                 max_per_second: float | None = None) -> None:
         if mode == "socket" and not app_token:
             raise ValueError("Slack Socket Mode needs the app-level token")
         if mode == "http" and not signing_secret:
             raise ValueError("Slack HTTP mode needs the signing secret")
         self.bot = bot
         self.mode = mode
+        if max_per_second is not None:
+            self.max_per_second = max_per_second
         self.listen, self.port, self.path = listen, port, path
         self.slash_command = slash_command
         self.stop_timeout = stop_timeout
@@ -155,7 +158,7 @@ class SlackAdapter:
                    app_token=environ.get(slack.app_token_env) if slack.mode == "socket" else None,
                    signing_secret=environ.get(slack.signing_secret_env) if slack.mode == "http" else None,
                    listen=slack.http.listen, port=slack.http.port, path=slack.http.path,
-                   slash_command=slack.slash_command)
+                   slash_command=slack.slash_command, max_per_second=slack.messages_per_second)
 
     # --- lifecycle ------------------------------------------------------------------
 

@@ -64,10 +64,12 @@ class Deliverer:
         rate = float(getattr(messenger, "max_per_second", DEFAULT_RATE))
         per_chat = float(getattr(messenger, "per_chat_interval", DEFAULT_PER_CHAT))
         limiter = self._limiters.get(platform)
-        if limiter is None or limiter.time_period != 1.0 / rate:
-            # one message every 1/rate seconds: a bucket of a whole second would let twice the
-            # pace through in the first second, and the platform answers 429
-            limiter = self._limiters[platform] = AsyncLimiter(1, 1.0 / rate)
+        if limiter is None or limiter.time_period != 2.0 / rate:
+            # one message every 1/rate seconds, with room for one more: a send that woke late
+            # (a busy loop) is caught up with the next one instead of lowering the pace, and
+            # no second holds more than rate + 1. A bucket of a whole second would let twice
+            # the pace through in the first second, and the platform answers 429.
+            limiter = self._limiters[platform] = AsyncLimiter(2, 2.0 / rate)
         slots = asyncio.Semaphore(max(1, int(rate)))
         delivered = 0
 
