@@ -9,6 +9,7 @@ this file only translates and delivers.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import re
 import weakref
@@ -43,6 +44,8 @@ PERMANENT_ERRORS = frozenset({
     "user_not_found", "users_not_found", "account_inactive", "user_disabled", "cannot_dm_bot",
     "user_is_bot", "channel_not_found", "not_in_channel", "is_archived", "messages_tab_disabled",
 })
+DELIVERY_EVENT = "eventbot_delivery"  # message metadata naming a queued message (Reply.delivery_id)
+HISTORY_MARGIN = 120.0  # seconds before a send began that was_delivered also looks at (clocks differ)
 SEEN_EVENTS = 10_000  # event ids remembered in memory to drop Slack's retries of handled events
 STALE = "/stale"
 CONNECT_TIMEOUT = 30.0  # seconds to establish the Socket Mode connection at start
@@ -498,6 +501,27 @@ class SlackAdapter:
             channel = await self._dm(user_id)
         await self._post(channel or user_id, reply, person=user_id)
 
+    async def was_delivered(self, user_id: str, delivery_id: str, since: dt.datetime) -> bool | None:
+        """Whether the person's DM holds the bot's message with this delivery id, posted since then.
+
+        One conversations.history call (Tier 3) per message whose send was cut short by a
+        crash; None when Slack cannot be asked (the outbox then sends again).
+        """
+        try:
+            channel = await self._dm(user_id)
+            history = await self.client.conversations_history(
+                channel=channel, oldest=f"{since.timestamp() - HISTORY_MARGIN:.6f}", include_all_metadata=True,
+                limit=100)
+        except (DeliveryError, SlackClientError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            log.warning("could not check a Slack DM for a message cut short by a restart: %s", self._describe(exc))
+            return None
+        for message in history.get("messages") or ():
+            metadata = message.get("metadata") or {}
+            if (message.get("bot_id") == self.bot_id and metadata.get("event_type") == DELIVERY_EVENT
+                    and (metadata.get("event_payload") or {}).get("id") == delivery_id):
+                return True
+        return False
+
     async def _dm(self, user: str) -> str:
         if user not in self._dm_channels:
             try:
@@ -516,6 +540,8 @@ class SlackAdapter:
         ts = None
         try:
             for message in render.messages(reply):
+                if reply.delivery_id:  # kept with the message, so that was_delivered can find it after a crash
+                    message["metadata"] = {"event_type": DELIVERY_EVENT, "event_payload": {"id": reply.delivery_id}}
                 posted = await self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, unfurl_links=False,
                                                             unfurl_media=False, **message)
                 ts = posted.get("ts")

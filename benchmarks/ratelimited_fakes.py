@@ -148,6 +148,7 @@ class Server:
                                 "refused_chat": w.refused_chat, "per_second": w.per_second}
                          for name, w in fakes.items()}
             out["slack"]["conversations_open"] = len(self.slack.calls_to("conversations.open"))
+            out["slack"]["conversations_history"] = len(self.slack.calls_to("conversations.history"))
             out["cpu"] = time.process_time()
             return out
         raise ValueError(line)

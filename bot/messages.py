@@ -58,6 +58,9 @@ class Reply:
     choices must be pressed in the person's private chat with the bot (a signup
     form): the adapter links or moves there (Telegram deep link, Slack DM).
     Choice payloads are at most 64 bytes of UTF-8 (Telegram's callback_data limit).
+    `delivery_id` names a queued message (a broadcast, a reminder): an adapter whose
+    platform can look messages up later stores it with the message (see
+    Messenger.was_delivered).
     """
 
     text: str
@@ -65,6 +68,7 @@ class Reply:
     attachments: tuple[Attachment, ...] = field(default_factory=tuple)
     chat_id: str | None = None
     private: bool = False
+    delivery_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -142,7 +146,11 @@ class Messenger(Protocol):
     # Optional: `async def edit(self, chat_id: str, message_id: str, reply: Reply) -> None`
     # replaces the text of a message sent before (broadcast progress). And
     # `max_per_second` / `per_chat_interval`: the platform's pace for messages the core
-    # starts itself (defaults below).
+    # starts itself (defaults below). And
+    # `async def was_delivered(self, user_id: str, delivery_id: str, since: datetime) -> bool | None`:
+    # whether the platform shows a message with this Reply.delivery_id in the person's
+    # chat since then (None: cannot tell). The outbox asks it after a crash that fell
+    # between a send and its record, instead of sending again.
 
 
 class Adapter(Messenger, Protocol):

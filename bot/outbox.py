@@ -1,8 +1,11 @@
-"""Delivery of queued messages (promotions, offers): at least once, in order, never lost.
+"""Delivery of queued messages (promotions, offers, broadcasts): never lost, in order, once.
 
 A message is recorded as sent only after the platform accepted it. If the bot dies
-between the two, the message is sent again after the restart: a duplicate "you are
-confirmed" is better than a person who never learns they got a place.
+between the two, the outcome is unknown after the restart. Where the platform can
+look messages up (the messenger has `was_delivered`: Slack), the send is first marked
+durably as begun, and after a restart the platform is asked before sending again. Where
+it cannot (Telegram), the message is sent again: a duplicate "you are confirmed" is
+better than a person who never learns they got a place.
 """
 
 from __future__ import annotations
@@ -25,6 +28,10 @@ DEFAULT_RATE = 25.0  # messages per second per platform, unless the messenger sa
 DEFAULT_PER_CHAT = 1.0  # seconds between two messages to one chat
 PASS_SECONDS = 20.0  # longest delivery pass; a long broadcast continues in the next one
 INTERVAL = 30.0  # seconds between passes when nothing wakes the worker
+
+
+def _stamp(now: dt.datetime) -> str:
+    return now.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def _backoff(attempts: int) -> float:
@@ -76,7 +83,7 @@ class Deliverer:
         async def one(note: Notification) -> None:
             nonlocal delivered
             try:
-                outcome = await self._send(messenger, note, self.clock())
+                outcome = await self._attempt(messenger, note, self.clock())
                 if outcome is not None:
                     await self.store.transact(lambda: self._record(outcome))
                     delivered += outcome.status == "sent"
@@ -105,30 +112,57 @@ class Deliverer:
         await asyncio.gather(*tasks, return_exceptions=True)
         return delivered
 
+    async def _attempt(self, messenger: Messenger, note: Notification, now: dt.datetime) -> Notification | None:
+        """Send the message, unless the platform shows it arrived before a crash; None: try again later."""
+        was_delivered = getattr(messenger, "was_delivered", None)
+        if was_delivered is None:
+            return await self._send(messenger, note, now)
+        if note.attempted_at is not None:  # the bot stopped between a send and its record
+            try:
+                arrived = await was_delivered(note.user_id, note.delivery_id, dt.datetime.fromisoformat(note.attempted_at))
+            except NotConnected:
+                return None
+            if arrived:
+                log.info("a queued %s message had arrived before the restart; not sent again", note.platform)
+                return replace(note, status="sent", attempts=note.attempts + 1, sent_at=_stamp(now), attempted_at=None)
+        begun = replace(note, attempted_at=_stamp(now))
+        if not await self.store.transact(lambda: self._begin(begun)):
+            return None  # forgotten or cancelled meanwhile
+        return await self._send(messenger, note, now)
+
     async def _send(self, messenger: Messenger, note: Notification, now: dt.datetime) -> Notification | None:
-        stamp = now.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
-        reply = Reply(note.text, tuple(Choice(label, payload) for label, payload in note.choices))
+        reply = Reply(note.text, tuple(Choice(label, payload) for label, payload in note.choices),
+                      delivery_id=note.delivery_id)
         try:
             await messenger.notify(note.user_id, reply)
         except NotConnected:
             return None
         except Unreachable:
             log.info("a queued %s message cannot reach its recipient; marked unreachable", note.platform)
-            return replace(note, status="unreachable", attempts=note.attempts + 1)
+            return replace(note, status="unreachable", attempts=note.attempts + 1, attempted_at=None)
         except DeliveryError as exc:
             return self._retry_later(note, now, exc.retry_after)
         except Exception:
             log.exception("sending a queued %s message failed", note.platform)
             return self._retry_later(note, now, None)
-        return replace(note, status="sent", attempts=note.attempts + 1, sent_at=stamp)
+        return replace(note, status="sent", attempts=note.attempts + 1, sent_at=_stamp(now), attempted_at=None)
 
     def _retry_later(self, note: Notification, now: dt.datetime, retry_after: float | None) -> Notification:
         attempts = note.attempts + 1
         if attempts >= MAX_ATTEMPTS:
             log.warning("giving up on a queued %s message after %d attempts", note.platform, attempts)
-            return replace(note, status="failed", attempts=attempts)
+            return replace(note, status="failed", attempts=attempts, attempted_at=None)
         delay = max(retry_after or 0.0, _backoff(attempts))
-        return replace(note, attempts=attempts, next_attempt=(now + dt.timedelta(seconds=delay)).isoformat())
+        return replace(note, attempts=attempts, next_attempt=(now + dt.timedelta(seconds=delay)).isoformat(),
+                       attempted_at=None)
+
+    def _begin(self, note: Notification) -> bool:
+        """Record that a send begins; False if the message was forgotten or cancelled meanwhile."""
+        current = self.store.outbox.get(note.seq)
+        if current is None or current["status"] != "pending":
+            return False
+        self.store.put_notification(note)
+        return True
 
     def _record(self, note: Notification) -> None:
         if self.store.outbox.get(note.seq) is None:  # the person was forgotten meanwhile

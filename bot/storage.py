@@ -71,6 +71,12 @@ class Notification:
     next_attempt: str | None = None
     sent_at: str | None = None
     ref: int | None = None  # the broadcast it belongs to
+    attempted_at: str | None = None  # a send began then, outcome unknown (only where the platform can check)
+
+    @property
+    def delivery_id(self) -> str:
+        """What names this message on a platform that can look it up later."""
+        return f"{self.seq}@{self.created_at}"
 
     @property
     def platform(self) -> str:

@@ -10,7 +10,7 @@ import pytest
 from bot.app import build_bot
 from bot.config import Config, ContentConfig, RolesConfig
 from bot.messages import Incoming, Reply
-from tests.fakes.messenger import FakeMessenger, until
+from tests.fakes.messenger import CuttingMessenger, FakeMessenger, LookupMessenger, until
 
 CONTENT = Path(__file__).parent / "data" / "signup_content"
 OLGA = ("telegram", "900")  # organiser of "trip"
@@ -118,6 +118,48 @@ async def test_an_unfinished_broadcast_resumes_after_a_restart_without_repeats(c
     finally:
         await bot.stop()
         store.close()
+
+
+async def crash_mid_send(config, clock, messenger: type[CuttingMessenger]) -> tuple[list[tuple[str, str]], list]:
+    """A broadcast to three people on Slack; the bot dies after the platform took the second message,
+    before recording it, and is started again. Returns what the platform holds and the second run's messenger."""
+    bot, store = build_bot(config, clock)
+    for user in ("U0", "U1", "U2"):
+        await sign_up(bot, "slack", user, "en", capacity=10)
+    event = bot.knowledge.content.events["trip"]
+    await store.transact(lambda: bot.broadcasts.create(event, {"en": "Hello"}, "all", None, "telegram:900"))
+    held: list[tuple[str, str]] = []
+    first = messenger("slack", held, cut_after=2)
+    first.max_per_second = 1.0
+    bot.attach(first)
+    await bot.start()
+    await until(lambda: first.cut)
+    await bot.stop()
+    store.close()
+
+    bot, store = build_bot(config, clock)
+    again = messenger("slack", held)
+    bot.attach(again)
+    try:
+        await bot.start()
+        await until(lambda: bot.broadcasts.report(1).status == "done")
+        assert bot.broadcasts.report(1).counts == {"sent": 3}
+    finally:
+        await bot.stop()
+        store.close()
+    return held, again
+
+
+async def test_a_send_cut_short_by_a_crash_is_looked_up_on_a_platform_that_can_not_sent_twice(config, clock):
+    held, again = await crash_mid_send(config, clock, LookupMessenger)
+    assert sorted(user for user, _ in held) == ["U0", "U1", "U2"]  # each exactly once over both runs
+    assert again.checked == ["U1"]  # only the message whose outcome was unknown was looked up
+    assert len({delivery for _, delivery in held}) == 3
+
+
+async def test_a_send_cut_short_by_a_crash_is_sent_again_where_the_platform_cannot_tell(config, clock):
+    held, _ = await crash_mid_send(config, clock, CuttingMessenger)
+    assert sorted(user for user, _ in held) == ["U0", "U1", "U1", "U2"]  # at least once: a duplicate, never a loss
 
 
 async def test_cancel_stops_what_is_not_sent(config, clock):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -784,6 +785,27 @@ async def test_rate_limits_that_persist_become_a_retryable_delivery_error(worksp
         await http.adapter.send("C1", Reply("hello"))
     assert caught.value.retryable and caught.value.retry_after == 0
     assert len(http.api.calls_to("chat.postMessage", ok=False)) == 2
+
+
+async def test_a_queued_message_can_be_found_again_after_a_restart(http):
+    began = dt.datetime.now(dt.timezone.utc)
+    await http.adapter.notify("U4", Reply("The plenary moves to room 2.", delivery_id="17@2026-11-22T10:00:00+00:00"))
+    [post] = http.api.calls_to("chat.postMessage")
+    assert post.args["metadata"] == {"event_type": "eventbot_delivery",
+                                     "event_payload": {"id": "17@2026-11-22T10:00:00+00:00"}}
+
+    restarted = SlackAdapter(http.core, bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET, mode="http",
+                             base_url=http.api.base_url, port=0)  # knows no DM: opens it to look
+    await restarted.start()
+    try:
+        assert await restarted.was_delivered("U4", "17@2026-11-22T10:00:00+00:00", began) is True
+        assert await restarted.was_delivered("U4", "18@2026-11-22T10:00:00+00:00", began) is False
+        [history, _] = http.api.calls_to("conversations.history")
+        assert history.args["channel"] == "D4" and history.args["include_all_metadata"] in ("1", "true", True)
+        http.api.fail("conversations.history", error="ratelimited", status=429, retry_after=0, times=10)
+        assert await restarted.was_delivered("U4", "19@2026-11-22T10:00:00+00:00", began) is None  # can't tell
+    finally:
+        await restarted.stop()
 
 
 async def test_a_person_who_is_gone_is_marked_unreachable(http):

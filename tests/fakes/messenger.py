@@ -45,3 +45,37 @@ async def until(condition, timeout: float = 20.0) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError("condition not met in time")
+
+
+
+class CuttingMessenger(FakeMessenger):
+    """A platform whose Nth send arrives while the bot dies before learning it (a crash between call and record).
+
+    `held` lists (user id, delivery id) of every message that reached the platform,
+    shared across restarts of the bot.
+    """
+
+    def __init__(self, platform: str, held: list[tuple[str, str]], cut_after: int = 0) -> None:
+        super().__init__(platform)
+        self.held = held
+        self.cut_after = cut_after
+        self.cut = False
+
+    async def notify(self, user_id: str, reply: Reply) -> None:
+        await super().notify(user_id, reply)
+        self.held.append((user_id, reply.delivery_id or ""))
+        if self.cut_after and len(self.sent) == self.cut_after:
+            self.cut = True
+            raise asyncio.CancelledError  # the sending task dies before the outcome is recorded
+
+
+class LookupMessenger(CuttingMessenger):
+    """As above, on a platform that can look up the messages it holds (as Slack can)."""
+
+    def __init__(self, platform: str, held: list[tuple[str, str]], cut_after: int = 0) -> None:
+        super().__init__(platform, held, cut_after)
+        self.checked: list[str] = []
+
+    async def was_delivered(self, user_id: str, delivery_id: str, since: object) -> bool | None:
+        self.checked.append(user_id)
+        return (user_id, delivery_id) in self.held

@@ -203,7 +203,7 @@ class SlackApiMock:
         return web.json_response(call.result)
 
     def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
-        ts = f"{1700000000 + next(self._ts)}.000100"
+        ts = f"{int(time.time())}.{next(self._ts):06d}"  # Slack's ts: the time posted, unique per channel
         if method == "auth.test":
             return {"user_id": BOT_USER_ID, "bot_id": BOT_ID, "team_id": TEAM_ID, "user": "eventbot",
                     "team": "Test", "url": "https://test.slack.com/"}
@@ -221,6 +221,13 @@ class SlackApiMock:
             return {"user": {"id": user, "name": user.lower(), "real_name": f"Person {user}",
                              "profile": {"display_name": f"person-{user}"},
                              **({"locale": self.users.get(user, "en-US")} if args.get("include_locale") else {})}}
+        if method == "conversations.history":  # the bot's messages only, newest first
+            oldest, channel = float(args.get("oldest") or 0), dm_channel(str(args.get("channel")))
+            metadata = str(args.get("include_all_metadata")).lower() in ("true", "1")
+            return {"messages": [{"type": "message", "bot_id": BOT_ID, "ts": c.result["ts"], "text": c.args.get("text"),
+                                  **({"metadata": c.args["metadata"]} if metadata and "metadata" in c.args else {})}
+                                 for c in reversed(self.calls_to("chat.postMessage"))
+                                 if c.channel == channel and float(c.result["ts"]) >= oldest], "has_more": False}
         if method == "conversations.open":
             return {"channel": {"id": dm_channel(str(args.get("users", "")))}}
         if method == "files.getUploadURLExternal":
