@@ -40,6 +40,12 @@ MAX_CALLBACK_BYTES = 64  # Telegram's limit for callback_data
 MAX_DESCRIPTION = 256  # Telegram's limit for a command description
 TOKEN_PREFIX = "#cb:"  # callback data standing for a longer payload kept in memory
 STALE = "/stale"
+# python-telegram-bot's limiter for every call: Telegram's 30 a second as a bucket of 2 (one
+# every 1/30 s, a late one caught up) rather than of 30. After a 429 it holds all calls for the
+# wait; a bucket of 30 would then let everything queued meanwhile leave at once, and Telegram
+# would answer 429 again.
+OVERALL_PER_SECOND = 30.0
+OVERALL_BURST = 2
 _COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _START_PARAM = re.compile(r"/start(?:@\w+)?\s+([A-Za-z0-9_-]{1,64})", re.I)
@@ -193,7 +199,9 @@ class TelegramAdapter:
         """Connect, set the command menu and start receiving updates; return once running."""
         self._redactor.install()
         builder = (Application.builder().token(self._token)
-                   .rate_limiter(AIORateLimiter(max_retries=self.rate_limit_retries))
+                   .rate_limiter(AIORateLimiter(overall_max_rate=OVERALL_BURST,
+                                                overall_time_period=OVERALL_BURST / OVERALL_PER_SECOND,
+                                                max_retries=self.rate_limit_retries))
                    .connect_timeout(self.timeout).read_timeout(self.timeout).write_timeout(self.timeout))
         if self.settings.base_url:
             builder = builder.base_url(self.settings.base_url)

@@ -30,7 +30,7 @@ from aiolimiter import AsyncLimiter
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from adapters.slack import SlackAdapter  # noqa: E402
-from adapters.telegram import TelegramAdapter  # noqa: E402
+from adapters.telegram import OVERALL_BURST, OVERALL_PER_SECOND, TelegramAdapter  # noqa: E402
 from bot.app import build_bot  # noqa: E402
 from bot.config import Config, ContentConfig, TelegramConfig  # noqa: E402
 from bot.core import Bot  # noqa: E402
@@ -42,7 +42,6 @@ EVENT = "bench"
 TELEGRAM_TOKEN = "4242424242:AAE-fake_Secret-Token_0123456789abcdef"  # the fake's default token
 SLACK_TOKEN = "xoxb-benchmark-token"
 SLACK_SECRET = "benchmark-signing-secret"
-PTB_RATE = 30.0  # python-telegram-bot's AIORateLimiter default (messages per second overall)
 TEXT = "The keynote moved to hall B, same time. See you there!"
 
 EVENTS_YAML = f"""\
@@ -98,14 +97,15 @@ def declared_pace(adapter: type) -> float:
 def pace(telegram: TelegramAdapter, slack: SlackAdapter, telegram_factor: float, slack_factor: float) -> None:
     """Each adapter's pace for the outbox times its platform's factor (the fakes' limits get the same factor).
 
-    python-telegram-bot's own AIORateLimiter (30 per second overall, under the outbox)
+    python-telegram-bot's own AIORateLimiter (one call every 1/30 s, bucket of 2, under the outbox)
     is scaled too, else it would cap a scaled run at 30 per second.
     """
     telegram.max_per_second = declared_pace(TelegramAdapter) * telegram_factor  # type: ignore[misc]
     slack.max_per_second = declared_pace(SlackAdapter) * slack_factor  # type: ignore[misc,attr-defined]
     limiter = telegram.application.bot.rate_limiter
     if telegram_factor != 1.0 and limiter is not None:
-        limiter._base_limiter = AsyncLimiter(PTB_RATE * telegram_factor, 1)  # type: ignore[attr-defined]
+        limiter._base_limiter = AsyncLimiter(  # type: ignore[attr-defined]
+            OVERALL_BURST, OVERALL_BURST / (OVERALL_PER_SECOND * telegram_factor))
 
 
 def pending(store: TinyStore) -> int:

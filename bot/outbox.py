@@ -1,4 +1,4 @@
-"""Delivery of queued messages (promotions, offers, broadcasts): never lost, in order, once.
+"""Delivery of queued messages (promotions, offers, broadcasts): never lost, in order, once (a crash: below).
 
 A message is recorded as sent only after the platform accepted it. If the bot dies
 between the two, the outcome is unknown after the restart. Where the platform can
@@ -83,7 +83,7 @@ class Deliverer:
         async def one(note: Notification) -> None:
             nonlocal delivered
             try:
-                outcome = await self._attempt(messenger, note, self.clock())
+                outcome = await self._attempt(messenger, note, limiter)
                 if outcome is not None:
                     await self.store.transact(lambda: self._record(outcome))
                     delivered += outcome.status == "sent"
@@ -106,20 +106,26 @@ class Deliverer:
             if wait > 0:
                 await asyncio.sleep(wait)
             await slots.acquire()
-            await limiter.acquire()
             self._last_sent[note.user_key] = loop.time()
             tasks.append(asyncio.create_task(one(note)))
         await asyncio.gather(*tasks, return_exceptions=True)
         return delivered
 
-    async def _attempt(self, messenger: Messenger, note: Notification, now: dt.datetime) -> Notification | None:
-        """Send the message, unless the platform shows it arrived before a crash; None: try again later."""
+    async def _attempt(self, messenger: Messenger, note: Notification, pace: AsyncLimiter) -> Notification | None:
+        """Send the message at the platform's pace, unless the platform shows it arrived before a crash.
+
+        None: try again later. The pace is taken right before the platform call, after
+        the durable mark, so that marks finishing together do not leave in a burst.
+        """
+        now = self.clock()
         was_delivered = getattr(messenger, "was_delivered", None)
         if was_delivered is None:
-            return await self._send(messenger, note, now)
+            await pace.acquire()
+            return await self._send(messenger, note, self.clock())
         if note.attempted_at is not None:  # the bot stopped between a send and its record
             try:
-                arrived = await was_delivered(note.user_id, note.delivery_id, dt.datetime.fromisoformat(note.attempted_at))
+                began = dt.datetime.fromisoformat(note.attempted_at)
+                arrived = await was_delivered(note.user_id, note.delivery_id, began)
             except NotConnected:
                 return None
             if arrived:
@@ -128,7 +134,8 @@ class Deliverer:
         begun = replace(note, attempted_at=_stamp(now))
         if not await self.store.transact(lambda: self._begin(begun)):
             return None  # forgotten or cancelled meanwhile
-        return await self._send(messenger, note, now)
+        await pace.acquire()
+        return await self._send(messenger, note, self.clock())
 
     async def _send(self, messenger: Messenger, note: Notification, now: dt.datetime) -> Notification | None:
         reply = Reply(note.text, tuple(Choice(label, payload) for label, payload in note.choices),
