@@ -116,8 +116,8 @@ class Store(Protocol):
 class TinyStore:
     """The default store: TinyDB shard files in the data folder, written by group commit."""
 
-    def __init__(self, data_dir: Path, readonly: bool = False) -> None:
-        self.folder = DataFolder(data_dir, readonly=readonly)
+    def __init__(self, data_dir: Path, readonly: bool = False, folder: type[DataFolder] = DataFolder) -> None:
+        self.folder = folder(data_dir, readonly=readonly)
         self.people = ShardedTable("people", data_dir / "people", lambda i: f"{(i - 1) // SEGMENT:06d}")
         self.outbox = ShardedTable("outbox", data_dir / "outbox", lambda i: f"{(i - 1) // SEGMENT:06d}")
         self.books: dict[str, EventBook] = {}

@@ -113,11 +113,15 @@ def test_profiles_from_the_first_version_are_moved(tmp_path):
 
 
 class BrokenDisk(DataFolder):
-    """A data folder whose writes fail while `broken` is set (a full disk)."""
+    """A data folder whose writes fail while `broken` is set (a full disk), or the next `fail` of them."""
 
     broken = False
+    fail = 0
 
     def write_journal(self, files):
+        if self.fail:
+            self.fail -= 1
+            raise OSError(28, "No space left on device")
         if self.broken:
             raise OSError(28, "No space left on device")
         return super().write_journal(files)
@@ -141,6 +145,28 @@ async def test_a_failed_write_is_not_acknowledged_and_memory_follows_the_disk(tm
     table.load()
     assert sorted(table.records) == [1, 3]
     folder.close()
+
+
+async def test_a_write_failing_mid_burst_acknowledges_only_what_reached_the_disk(tmp_path):
+    store = TinyStore(tmp_path, folder=BrokenDisk)
+    await register(store, "telegram:0")
+    store.folder.fail = 1  # one journal write fails while hundreds of signups are under way
+    outcomes = await asyncio.gather(*(register(store, f"telegram:{i}", capacity=100) for i in range(1, 400)),
+                                    return_exceptions=True)
+    acknowledged = {s.user_key for s in outcomes if not isinstance(s, BaseException)}
+    refused = [o for o in outcomes if isinstance(o, BaseException)]
+    assert refused and all(isinstance(o, StorageError) for o in refused)  # told, not silently dropped
+    assert acknowledged  # the writes after the failure went on
+    await register(store, "telegram:400")  # and the store still works
+    acknowledged |= {"telegram:0", "telegram:400"}
+    in_memory = {s.user_key for s in store.book("expo").all()}
+    store.close()
+
+    on_disk = TinyStore(tmp_path, readonly=True)
+    stored = {s.user_key for s in on_disk.book("expo").all()}
+    assert stored == acknowledged == in_memory  # nothing acknowledged is missing, nothing refused is there
+    assert sum(s.status == "confirmed" for s in on_disk.book("expo").all()) == min(100, len(stored))
+    assert all(on_disk.profile(user).language == "en" for user in acknowledged)
 
 
 CHILD = textwrap.dedent("""
