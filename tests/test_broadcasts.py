@@ -29,6 +29,14 @@ async def sign_up(bot, platform: str, user: str, lang: str, capacity: int = 2) -
     await bot.store.transact(change)
 
 
+async def queue_broadcast(bot, platform: str, users: list[str], text: str, audience: str = "all") -> None:
+    """Sign the users up for "trip" in English, then queue an organiser's broadcast to them."""
+    for user in users:
+        await sign_up(bot, platform, user, "en", capacity=10)
+    event = bot.knowledge.content.events["trip"]
+    await bot.store.transact(lambda: bot.broadcasts.create(event, {"en": text}, audience, None, "telegram:900"))
+
+
 async def say(bot, platform: str, user: str, text: str, lang: str | None = None) -> list[Reply]:
     return await bot.handle(Incoming(platform, user, user, text=text, language_hint=lang))
 
@@ -93,10 +101,7 @@ async def test_only_organisers_broadcast_and_refusals_reveal_nothing(config, clo
 
 async def test_an_unfinished_broadcast_resumes_after_a_restart_without_repeats(config, clock):
     bot, store = build_bot(config, clock)
-    for i in range(6):
-        await sign_up(bot, "telegram", str(i), "en", capacity=10)
-    event = bot.knowledge.content.events["trip"]
-    await store.transact(lambda: bot.broadcasts.create(event, {"en": "Hello"}, "all", None, "telegram:900"))
+    await queue_broadcast(bot, "telegram", [str(i) for i in range(6)], "Hello")
     # first run: the platform is there for two messages, then the bot stops (a crash would do the same)
     telegram = FakeMessenger("telegram")
     telegram.max_per_second = 1.0
@@ -124,10 +129,7 @@ async def crash_mid_send(config, clock, messenger: type[CuttingMessenger]) -> tu
     """A broadcast to three people on Slack; the bot dies after the platform took the second message,
     before recording it, and is started again. Returns what the platform holds and the second run's messenger."""
     bot, store = build_bot(config, clock)
-    for user in ("U0", "U1", "U2"):
-        await sign_up(bot, "slack", user, "en", capacity=10)
-    event = bot.knowledge.content.events["trip"]
-    await store.transact(lambda: bot.broadcasts.create(event, {"en": "Hello"}, "all", None, "telegram:900"))
+    await queue_broadcast(bot, "slack", ["U0", "U1", "U2"], "Hello")
     held: list[tuple[str, str]] = []
     first = messenger("slack", held, cut_after=2)
     first.max_per_second = 1.0
@@ -165,10 +167,7 @@ async def test_a_send_cut_short_by_a_crash_is_sent_again_where_the_platform_cann
 async def test_cancel_stops_what_is_not_sent(config, clock):
     bot, store = build_bot(config, clock)
     try:
-        for i in range(4):
-            await sign_up(bot, "slack", f"U{i}", "en", capacity=10)
-        event = bot.knowledge.content.events["trip"]
-        await store.transact(lambda: bot.broadcasts.create(event, {"en": "Hi"}, "confirmed", None, "telegram:900"))
+        await queue_broadcast(bot, "slack", [f"U{i}" for i in range(4)], "Hi", "confirmed")
         out = await say(bot, *OLGA, "/broadcast cancel 1")
         assert "Broadcast #1 is stopped" in out[0].text
         slack = FakeMessenger("slack")
@@ -261,10 +260,7 @@ async def test_eventbot_broadcast_hands_the_message_to_the_running_bot(config, c
 async def test_a_recipient_who_forgets_does_not_keep_the_broadcast_open(config, clock):
     bot, store = build_bot(config, clock)
     try:
-        for i in range(2):
-            await sign_up(bot, "slack", f"U{i}", "en", capacity=10)
-        event = bot.knowledge.content.events["trip"]
-        await store.transact(lambda: bot.broadcasts.create(event, {"en": "Hi"}, "all", None, "telegram:900"))
+        await queue_broadcast(bot, "slack", ["U0", "U1"], "Hi")
         await bot.handle(Incoming("slack", "U1", "U1", text="/forget yes"))
         slack = FakeMessenger("slack")
         bot.attach(slack)
