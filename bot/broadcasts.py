@@ -85,7 +85,8 @@ class Broadcasts:
 
     def __init__(self, bot: "Bot") -> None:
         self.bot = bot
-        self.table = bot.store.table("broadcasts")
+        # an organiser who uses /forget leaves their broadcasts' reports to the others, without their name or chat
+        self.table = bot.store.table("broadcasts", forget_fields=("user_key", "report_to"))
         self.reminders_done = bot.store.table("reminders")
         self._watchers: dict[int, asyncio.Task[None]] = {}
 
@@ -319,16 +320,15 @@ class Broadcasts:
 
     async def _watch(self, broadcast_id: int) -> None:
         bot = self.bot
-        record = self.table.get(broadcast_id)
-        target = record.get("report_to") if record else None
-        messenger = bot.messengers.get(target["platform"]) if target else None
-        lang = target.get("language", bot.default_language) if target else bot.default_language
         status_id = None
-        edit = getattr(messenger, "edit", None)
         while True:
             report = self.report(broadcast_id)
             if report is None:
                 return
+            target = (self.table.get(broadcast_id) or {}).get("report_to")  # gone if the organiser used /forget
+            messenger = bot.messengers.get(target["platform"]) if target else None
+            lang = target.get("language", bot.default_language) if target else bot.default_language
+            edit = getattr(messenger, "edit", None)
             finished = report.status != "sending" or not report.counts.get("pending")
             if finished and report.status == "sending":
                 await bot.store.transact(lambda: self.table.put(

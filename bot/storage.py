@@ -122,6 +122,7 @@ class TinyStore:
         self.outbox = ShardedTable("outbox", data_dir / "outbox", lambda i: f"{(i - 1) // SEGMENT:06d}")
         self.books: dict[str, EventBook] = {}
         self.extra: dict[str, ShardedTable] = {}  # tables other parts of the core ask for by name
+        self._forget_fields: dict[str, tuple[str, ...]] = {}  # table -> fields forget() empties instead of deleting
         self._people_ids: dict[str, int] = {}
         self._load()
         if not readonly:
@@ -138,11 +139,15 @@ class TinyStore:
     def _tables(self) -> list[ShardedTable]:
         return [self.people, self.outbox, *self.extra.values(), *(b.table for b in self.books.values())]
 
-    def table(self, name: str, per_shard: int = SEGMENT) -> ShardedTable:
+    def table(self, name: str, per_shard: int = SEGMENT, forget_fields: tuple[str, ...] = ()) -> ShardedTable:
         """A named table of records with int ids (new ids: `next_id()`), kept in <data_dir>/<name>/.
 
-        Records that have a "user_key" are deleted by forget().
+        Records that have a "user_key" are deleted by forget(); with `forget_fields`, the
+        records stay (others need them, e.g. a broadcast's report) and only these fields,
+        "user_key" among them, are emptied.
         """
+        if forget_fields:
+            self._forget_fields[name] = forget_fields
         table = self.extra.get(name)
         if table is None:
             table = ShardedTable(name, self.folder.path / name, lambda i: f"{(i - 1) // per_shard:06d}")
@@ -318,8 +323,12 @@ class TinyStore:
         tables: dict[str, int] = {}
         for name, table in self.extra.items():
             mine = [i for i, r in table.records.items() if r.get("user_key") == user_key]
+            fields = self._forget_fields.get(name)
             for i in mine:
-                table.delete(i)
+                if fields:
+                    table.put(i, {**table.records[i], **dict.fromkeys(fields)})
+                else:
+                    table.delete(i)
             tables[name] = len(mine)
         doc_id = self._people_ids.pop(user_key, None)
         if doc_id is not None:

@@ -270,3 +270,31 @@ async def test_a_recipient_who_forgets_does_not_keep_the_broadcast_open(config, 
     finally:
         await bot.stop()
         store.close()
+
+
+
+async def test_an_organiser_who_forgets_leaves_the_report_but_not_their_name_or_chat(config, clock):
+    bot, store = build_bot(config, clock)
+    try:
+        for user in ("U0", "U1"):
+            await sign_up(bot, "slack", user, "en", capacity=10)
+        out = await say(bot, *OLGA, "/broadcast trip", "en")
+        out = await say(bot, *OLGA, "The bus leaves at nine.")
+        for label in ("Continue", "Everyone signed up", "All languages", "Send"):
+            out = await say(bot, *OLGA, next(c.payload for c in out[0].choices if c.label == label))
+        assert "Broadcast #1 is on its way to 2 people" in out[0].text
+        assert bot.broadcasts.table.get(1)["report_to"]["chat_id"] == OLGA[1]
+        await say(bot, *OLGA, "/forget yes")  # before the broadcast went out
+        slack = FakeMessenger("slack")
+        bot.attach(slack)
+        await bot.start()
+        await until(lambda: bot.broadcasts.report(1).status == "done")
+        assert slack.to("U0") == slack.to("U1") == ["The bus leaves at nine."]
+        listing = await say(bot, *OLGA, "/broadcasts")  # organisers (by config) still see the report
+        assert "#1" in listing[0].text and "trip" in listing[0].text
+    finally:
+        await bot.stop()
+        store.close()
+    on_disk = "".join(p.read_text("utf-8") for p in (config.data_dir / "broadcasts").glob("*.json"))
+    assert '"user_key":null' in on_disk.replace(" ", "") and "telegram:900" not in on_disk
+    assert '"report_to":null' in on_disk.replace(" ", "")
