@@ -272,7 +272,6 @@ async def test_a_recipient_who_forgets_does_not_keep_the_broadcast_open(config, 
         store.close()
 
 
-
 async def test_an_organiser_who_forgets_leaves_the_report_but_not_their_name_or_chat(config, clock):
     bot, store = build_bot(config, clock)
     try:
