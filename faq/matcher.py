@@ -254,8 +254,14 @@ class Matcher:
         With semantic matching on, `vector` is the question's embedding (from embed());
         without it the question is embedded here.
         """
+        matches, confidence, _ = self._rank(text, lang, allowed, limit, vector)
+        return matches, confidence
+
+    def _rank(self, text: str, lang: str | None, allowed: np.ndarray | None, limit: int,
+              vector: np.ndarray | None) -> tuple[list[Match], float, float]:
+        """rank(), plus the best entry's lead over the second (unrounded, 0-100 like the scores)."""
         if self._words is None or self._chars is None:
-            return [], 0.0
+            return [], 0.0, 0.0
         s = self.settings
         stems, grams, tokstr = self._analyzer.analyze(text, lang)
         lexical = s.word_weight * self._words.score(stems) + s.char_weight * self._chars.score(grams)
@@ -284,7 +290,7 @@ class Matcher:
                 best[entry] = (score, phr[pos][1] if phr else "", self._doc_lang[d])
         ranked = sorted(best.items(), key=lambda item: -item[1][0])
         if not ranked:
-            return [], 0.0
+            return [], 0.0, 0.0
         first = ranked[0][1][0]
         second = ranked[1][1][0] if len(ranked) > 1 else 0.0
         confidence = 100 * (first + self._band_settings()[2] * (first - second))
@@ -292,14 +298,14 @@ class Matcher:
             Match(self.entry_ids[e], round(100 * sc, 1), phrasing, lang_)
             for e, (sc, phrasing, lang_) in ranked[:limit]
         ]
-        return matches, confidence
+        return matches, confidence, 100 * (first - second)
 
     def match(self, text: str, lang: str | None, allowed: np.ndarray | None = None, limit: int = 3,
               vector: np.ndarray | None = None) -> MatchResult:
         """Rank and decide the band: answer, suggest ("did you mean") or fallback."""
-        matches, confidence = self.rank(text, lang, allowed, max(limit, 2), vector)
+        matches, confidence, lead = self._rank(text, lang, allowed, max(limit, 2), vector)
         answer_threshold, suggest_threshold, _, min_margin = self._band_settings()
-        ambiguous = len(matches) > 1 and matches[0].score - matches[1].score < min_margin
+        ambiguous = len(matches) > 1 and lead < min_margin  # on the scores, not the rounded ones shown
         matches = matches[:limit]
         if matches and confidence >= answer_threshold and not ambiguous:
             band: Band = "answer"

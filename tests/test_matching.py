@@ -154,3 +154,20 @@ def test_a_rebuilt_matcher_reuses_unchanged_analyses_and_answers_the_same():
     assert second.analyses[("en", "Is there wifi?")] is first.analyses[("en", "Is there wifi?")]
     before, after = first.match("what are the opening hours", "en"), second.match("what are the opening hours", "en")
     assert (after.band, after.matches[0].entry_id) == (before.band, before.matches[0].entry_id) == ("answer", "opening-hours")
+
+
+def test_two_entries_closer_than_min_margin_are_asked_about_even_when_the_shown_scores_round_apart():
+    """The shown scores are rounded to 0.1; whether the best entry leads by min_margin is decided on the real ones."""
+    questions = ["when open car", "when open wifi", "when open password", "when time car", "open parking", "wifi car"]
+    rounded_apart = 0
+    for question in questions:
+        # the confidence adds margin_weight times the real lead: two margin weights give the lead
+        matches, plain = Matcher(FAQ, MatchSettings(margin_weight=0.0)).rank(question, "en")
+        _, with_lead = Matcher(FAQ, MatchSettings(margin_weight=1.0)).rank(question, "en")
+        if len(matches) < 2 or Matcher(FAQ, MatchSettings(min_margin=0.0)).match(question, "en").band != "answer":
+            continue
+        lead = with_lead - plain
+        assert Matcher(FAQ, MatchSettings(min_margin=lead - 0.01)).match(question, "en").band == "answer"
+        assert Matcher(FAQ, MatchSettings(min_margin=lead + 0.01)).match(question, "en").band == "suggest", question
+        rounded_apart += matches[0].score - matches[1].score >= lead + 0.01
+    assert rounded_apart, "no question whose shown scores lead by more than the real ones: the test proves nothing"
