@@ -455,7 +455,8 @@ def test_a_file_that_is_not_a_model_file_is_refused_with_a_clear_error(tmp_path)
     from faq.e5_file import E5File, ModelFileError
 
     bad = tmp_path / "model.bin"
-    for content, message in ((b"", "unreadable"), (b"GGUF" + bytes(64), "not an E5S1"), (b"E5S1" + bytes(20), "")):
+    cases = ((b"", "unreadable"), (b"GGUF" + bytes(64), "not an E5S1"), (b"E5S1" + bytes(20), "unreadable"))
+    for content, message in cases:
         bad.write_bytes(content)
         with pytest.raises(ModelFileError, match=message):
             E5File(bad)
