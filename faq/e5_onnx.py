@@ -123,12 +123,23 @@ class OnnxE5:
         return len(self.tokenizer.encode(text, query))
 
     def embed(self, text: str, query: bool = True) -> np.ndarray:
-        """The L2-normalised vector of "query: text" (or "passage: text")."""
-        ids = np.array(self.tokenizer.encode(text, query)[: self._max_tokens])
-        words = self.file.rows("emb.word", self.file.shape.vocab, ids)
-        x = (words + self._positions[: len(ids)] + self._type).astype(np.float32)
-        mean = self._session.run(None, {"x": x})[0]
-        return mean / max(float(np.linalg.norm(mean)), 1e-12)
+        """The L2-normalised vector of "query: text" (or "passage: text").
+
+        As in e5.c, a text over the model's 512 positions is read in windows of 510
+        pieces, each between start and end tokens, and their means are averaged,
+        weighted by their pieces.
+        """
+        prefix = "query: " if query else "passage: "
+        pieces = self.tokenizer.pieces(prefix + text)
+        width = self._max_tokens - 2
+        total = np.zeros(self.dim, dtype=np.float64)
+        for start in range(0, max(len(pieces), 1), width):
+            window = pieces[start:start + width]
+            ids = np.array([self.tokenizer.bos, *window, self.tokenizer.eos])
+            words = self.file.rows("emb.word", self.file.shape.vocab, ids)
+            x = (words + self._positions[: len(ids)] + self._type).astype(np.float32)
+            total += max(len(window), 1) * self._session.run(None, {"x": x})[0]
+        return (total / max(float(np.linalg.norm(total)), 1e-12)).astype(np.float32)
 
     def embed_all(self, texts: Sequence[str], query: bool = True) -> np.ndarray:
         if not texts:

