@@ -137,9 +137,6 @@ class E5File:
         values, scales = unpack(self.blocks(name, rows)[which])
         return ((values.astype(np.float32) - 8.0) * scales[:, :, None]).reshape(len(which), -1)
 
-    def close(self) -> None:
-        self._map.close()
-
 
 def unpack(blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Q4_0 blocks (..., 18 bytes) as their 32 nibbles in weight order (uint8) and their scales (float32)."""
