@@ -44,6 +44,7 @@ class SemanticConfig(_Section):
 
     enabled: bool = False
     weight: float = Field(SemanticSettings.weight, ge=0, le=1, strict=True)
+    other_language_weight: float = Field(SemanticSettings.other_language_weight, ge=0, le=1, strict=True)
     floor: float = Field(SemanticSettings.floor, ge=0, lt=1, strict=True)
     centroid: float = Field(SemanticSettings.centroid, ge=0, le=1, strict=True)
     answer_threshold: float = Field(SemanticSettings.answer_threshold, ge=0, strict=True)
@@ -67,7 +68,8 @@ class SemanticConfig(_Section):
     def settings(self) -> SemanticSettings:
         """The matcher's semantic settings."""
         return SemanticSettings(
-            enabled=self.enabled, weight=self.weight, floor=self.floor, centroid=self.centroid,
+            enabled=self.enabled, weight=self.weight, other_language_weight=self.other_language_weight,
+            floor=self.floor, centroid=self.centroid,
             answer_threshold=self.answer_threshold,
             suggest_threshold=self.suggest_threshold, margin_weight=self.margin_weight, min_margin=self.min_margin,
             candidates=self.candidates, max_query_tokens=self.max_query_tokens, threads=self.threads,

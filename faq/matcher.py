@@ -16,7 +16,9 @@ docs/semantic.md), every phrasing also has a sentence embedding, and a document'
 score becomes (1 - w) * lexical + w * similarity, the similarity mixing the question's
 cosine to the document's centroid with its best cosine to one phrasing. Embeddings
 are multilingual, so a question can match an entry that has no phrasing in its
-language. Off, nothing of it runs and matching is exactly lexical.
+language; such an entry gets no lexical evidence (other than names), so its documents
+weigh similarity more (SemanticSettings.other_language_weight). Off, nothing of it
+runs and matching is exactly lexical.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import numpy as np
 import Stemmer
 from rapidfuzz import fuzz, process
 
-from faq.normalize import char_ngrams, normalize, stop_words, tokens
+from faq.normalize import LANGUAGES, char_ngrams, normalize, stop_words, tokens
 from faq.semantic import PhrasingVectors, Semantic, SemanticSettings
 
 log = logging.getLogger(__name__)
@@ -195,6 +197,7 @@ class Matcher:
                 else Semantic.from_settings(s.semantic)
         self.semantic = semantic
         self.vectors: PhrasingVectors | None = None
+        self._weights = self._semantic_weights() if semantic is not None else {}
         if semantic is not None:
             counts = np.asarray([len(p) for p in self._phrasings], dtype=np.int64)
             self._row_start = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
@@ -206,6 +209,16 @@ class Matcher:
             if len(matrix):
                 sums = np.add.reduceat(matrix, self._row_start[self._has_rows], axis=0)
                 self._centroids[self._has_rows] = sums / np.linalg.norm(sums, axis=1, keepdims=True).clip(1e-12)
+
+    def _semantic_weights(self) -> dict[str, np.ndarray]:
+        """Per question language: each document's semantic weight (other_language_weight for an entry lacking it)."""
+        m = self.settings.semantic
+        weights: dict[str, np.ndarray] = {}
+        for lang in {*LANGUAGES, *self._doc_lang}:
+            has = np.zeros(len(self.entry_ids), dtype=bool)
+            has[self._doc_entry[np.asarray(self._doc_lang) == lang]] = True
+            weights[lang] = np.where(has[self._doc_entry], m.weight, m.other_language_weight)
+        return weights
 
     def __len__(self) -> int:
         return len(self.entry_ids)
@@ -267,11 +280,13 @@ class Matcher:
         lexical = s.word_weight * self._words.score(stems) + s.char_weight * self._chars.score(grams)
         token_weight, candidates = s.token_weight, s.candidates
         if self.vectors is not None:
-            w, floor = s.semantic.weight, s.semantic.floor
+            w = self._weights.get(lang or "", s.semantic.weight)  # no language known: the same for all
+            floor = s.semantic.floor
             query = vector if vector is not None else self.embed(text, lang)
             similar = np.clip((self.similarity(query) - floor) / (1.0 - floor), 0.0, 1.0)
             lexical = ((1.0 - w) * lexical + w * similar).astype(np.float32)
             token_weight, candidates = (1.0 - w) * s.token_weight, s.semantic.candidates
+        token_weights = np.broadcast_to(token_weight, lexical.shape)  # per document
         if allowed is not None:
             lexical = np.where(allowed[self._doc_entry], lexical, -1.0)
         k = min(candidates, len(lexical))
@@ -284,7 +299,7 @@ class Matcher:
             ratios = process.extract(tokstr, self._tokstrs[d], scorer=fuzz.token_sort_ratio,
                                      processor=None, limit=1)
             ratio, pos = (ratios[0][1], ratios[0][2]) if ratios else (0.0, 0)
-            score = float(lexical[d]) + token_weight * ratio / 100
+            score = float(lexical[d]) + float(token_weights[d]) * ratio / 100
             entry = int(self._doc_entry[d])
             if entry not in best or score > best[entry][0]:
                 best[entry] = (score, phr[pos][1] if phr else "", self._doc_lang[d])

@@ -64,7 +64,9 @@ def available() -> bool:
 class SemanticSettings:
     """How embedding similarity joins the lexical score; chosen in benchmarks/faq_semantic.py --tune.
 
-    A document's score becomes (1 - weight) * lexical + weight * similarity. The
+    A document's score becomes (1 - weight) * lexical + weight * similarity, with
+    `other_language_weight` in place of `weight` for the documents of an entry that has
+    no phrasing in the question's language (a cross-lingual match). The
     similarity mixes the cosine between the question and the document's centroid (the
     normalised mean of its phrasing vectors; share `centroid`) with the best cosine to
     one of its phrasings, rescaled so that `floor` counts as 0 and 1.0 as 1 (e5's cosines
@@ -74,6 +76,10 @@ class SemanticSettings:
 
     enabled: bool = False
     weight: float = 0.6
+    # for an entry with no phrasing in the question's language: no lexical evidence can
+    # reach it, so similarity weighs more (docs/semantic.md: chosen so that out-of-scope
+    # questions reach such entries no more often than the same entries in English)
+    other_language_weight: float = 0.8
     floor: float = 0.85
     centroid: float = 0.7
     answer_threshold: float = 22.0  # CLINC150 validation: 10% of out-of-scope questions pass at ~20.6
