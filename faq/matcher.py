@@ -210,14 +210,21 @@ class Matcher:
                 sums = np.add.reduceat(matrix, self._row_start[self._has_rows], axis=0)
                 self._centroids[self._has_rows] = sums / np.linalg.norm(sums, axis=1, keepdims=True).clip(1e-12)
 
-    def _semantic_weights(self) -> dict[str, np.ndarray]:
-        """Per question language: each document's semantic weight (other_language_weight for an entry lacking it)."""
-        m = self.settings.semantic
-        weights: dict[str, np.ndarray] = {}
+    def _semantic_weights(self) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Per question language, per document: the lexical and semantic shares and the token scorer's weight.
+
+        A document of an entry without a phrasing in that language gets other_language_weight
+        instead of weight. The shares are float32 like the scores they multiply (the sums come
+        out as they did with one weight); a language outside these counts as unknown: weight for all.
+        """
+        s = self.settings
+        doc_lang = np.asarray(self._doc_lang)
+        weights = {}
         for lang in {*LANGUAGES, *self._doc_lang}:
             has = np.zeros(len(self.entry_ids), dtype=bool)
-            has[self._doc_entry[np.asarray(self._doc_lang) == lang]] = True
-            weights[lang] = np.where(has[self._doc_entry], m.weight, m.other_language_weight)
+            has[self._doc_entry[doc_lang == lang]] = True
+            w = np.where(has[self._doc_entry], s.semantic.weight, s.semantic.other_language_weight)
+            weights[lang] = ((1.0 - w).astype(np.float32), w.astype(np.float32), (1.0 - w) * s.token_weight)
         return weights
 
     def __len__(self) -> int:
@@ -280,12 +287,12 @@ class Matcher:
         lexical = s.word_weight * self._words.score(stems) + s.char_weight * self._chars.score(grams)
         token_weight, candidates = s.token_weight, s.candidates
         if self.vectors is not None:
-            w = self._weights.get(lang or "", s.semantic.weight)  # no language known: the same for all
-            floor = s.semantic.floor
+            w, floor = s.semantic.weight, s.semantic.floor
+            keep, weigh, token_weight = self._weights.get(lang or "", (1.0 - w, w, (1.0 - w) * s.token_weight))
             query = vector if vector is not None else self.embed(text, lang)
             similar = np.clip((self.similarity(query) - floor) / (1.0 - floor), 0.0, 1.0)
-            lexical = ((1.0 - w) * lexical + w * similar).astype(np.float32)
-            token_weight, candidates = (1.0 - w) * s.token_weight, s.semantic.candidates
+            lexical = (keep * lexical + weigh * similar).astype(np.float32)
+            candidates = s.semantic.candidates
         token_weights = np.broadcast_to(token_weight, lexical.shape)  # per document
         if allowed is not None:
             lexical = np.where(allowed[self._doc_entry], lexical, -1.0)

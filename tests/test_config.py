@@ -192,14 +192,26 @@ def test_a_misspelt_log_level_is_refused(tmp_path):
         ("matching:\n  candidates: true\n", "matching.candidates"),
         ("content:\n  max_file_bytes: true\n", "content.max_file_bytes"),
         ("matching:\n  weights:\n    word: false\n", "matching.weights.word"),
+        ("matching:\n  semantic:\n    other_language_weight: true\n", "matching.semantic.other_language_weight"),
     ],
-    ids=["answer_threshold", "candidates", "max_file_bytes", "weights.word"],
+    ids=["answer_threshold", "candidates", "max_file_bytes", "weights.word", "semantic.other_language_weight"],
 )
 def test_a_boolean_where_a_number_belongs_is_a_wrong_type(tmp_path, yaml_text, key_path):
     path = tmp_path / "eventbot.yaml"
     path.write_text(yaml_text, encoding="utf-8")
     lines = problems(path)
     assert any(f": {key_path}: " in line for line in lines), lines
+
+
+@pytest.mark.parametrize("value", ["1.5", "-0.1"])
+def test_a_semantic_weight_outside_0_to_1_is_refused(tmp_path, value):
+    path = write(tmp_path / "eventbot.yaml", f"""
+        matching:
+          semantic:
+            other_language_weight: {value}
+        """)
+    [line] = problems(path)
+    assert line.startswith(f"{path}:3: matching.semantic.other_language_weight: ")
 
 
 # --- several problems, ordering rules, refusals --------------------------------------------------

@@ -129,6 +129,21 @@ def test_an_entry_lacking_the_questions_language_is_scored_with_the_other_langua
 def test_the_other_language_weight_changes_nothing_for_an_entry_in_the_questions_language_or_an_unknown_one():
     assert scores_with(0.9, "Is there parking?", "en") == scores_with(0.6, "Is there parking?", "en")
     assert scores_with(0.9, "Hvor kan jeg parkere bilen?", None) == scores_with(0.6, "Hvor kan jeg parkere bilen?", None)
+    # "opening-hours" has Dutch, so a Dutch question scores all its documents with the usual
+    # weight, the English one that fits it best included
+    assert scores_with(0.9, "When are you open?", "nl")["opening-hours"] == \
+        scores_with(0.6, "When are you open?", "nl")["opening-hours"]
+
+
+def test_at_other_language_weight_1_an_entry_lacking_the_language_scores_its_similarity_alone():
+    settings = MatchSettings(semantic=SemanticSettings(enabled=True, other_language_weight=1.0))
+    matcher = Matcher(FAQ, settings, semantic=semantic(FakeEmbedder()))
+    question = "Hvor kan jeg parkere bilen?"
+    floor = settings.semantic.floor
+    similar = (matcher.similarity(matcher.embed(question, "no")) - floor) / (1 - floor)
+    parking = FAQ.index(next(d for d in FAQ if d.entry_id == "parking"))
+    score = {m.entry_id: m.score for m in matcher.match(question, "no").matches}["parking"]
+    assert score == round(100 * float(np.clip(similar[parking], 0, 1)), 1)  # no lexical part, no token scorer
 
 
 def test_the_lexical_signal_still_counts_in_the_hybrid_score():
