@@ -173,18 +173,25 @@ def embed_datasets(root: Path, seeds: list[int], model: Model, cache: Path, thre
         phrasings.update(p for ps in sample_faq(data["train"], 5, seed).values() for p in ps)
     for split in ("val", "test", "oos_train", "oos_val", "oos_test"):
         questions.update(t for t, _ in data[split])
-    shortened = Semantic(model, max_query_tokens=HYBRID.semantic.max_query_tokens)
-    questions.update({shortened.query_text(q, "en") for q in questions})  # the vectors the cap gives
-    found = []
-    for embedder, texts in ((model, sorted(phrasings)), (Questions(model), sorted(questions))):
-        started, cpu = time.perf_counter(), time.process_time()
-        vectors = Semantic(embedder, cache, threads).vectors(texts)
-        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
-        kind = "questions" if isinstance(embedder, Questions) else "phrasings"
-        print(f"embedding {len(texts):,} dataset {kind}: {vectors.embedded:,} computed, the rest from the cache "
-              f"({wall:.0f} s wall, {cpu:.0f} s CPU, {threads} threads; {load()})")
-        found.append(dict(zip(texts, vectors.matrix)))
-    return Lookup(model, found[1], found[0])
+    return Lookup(model, cached_vectors(Questions(model), cache, [("en", q) for q in questions], threads),
+                  cached_vectors(model, cache, [(None, p) for p in phrasings], threads))
+
+
+def cached_vectors(embedder: Model | Questions, cache: Path, texts: Sequence[tuple[str | None, str]],
+                   threads: int) -> dict[str, np.ndarray]:
+    """Vectors of (language, text) pairs, in batches through the cache; questions also as the configured cap cuts them."""
+    wanted = {t for _, t in texts}
+    kind = "phrasings"
+    if isinstance(embedder, Questions):
+        kind, shortened = "questions", Semantic(embedder, max_query_tokens=HYBRID.semantic.max_query_tokens)
+        wanted.update(shortened.query_text(t, lang) for lang, t in texts)  # the vectors the cap gives
+    ordered = sorted(wanted)
+    started, cpu = time.perf_counter(), time.process_time()
+    vectors = Semantic(embedder, cache, threads).vectors(ordered)
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    print(f"embedding {len(ordered):,} {kind}: {vectors.embedded:,} computed, the rest from the cache "
+          f"({wall:.0f} s wall, {cpu:.0f} s CPU, {threads} threads; {load()})")
+    return dict(zip(ordered, vectors.matrix))
 
 
 def shortened_share(embedder: Model | Lookup, questions: Sequence[str], lang: str = "en") -> float:
