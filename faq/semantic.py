@@ -77,8 +77,8 @@ class SemanticSettings:
     enabled: bool = False
     weight: float = 0.6
     # for an entry with no phrasing in the question's language: no lexical evidence can
-    # reach it, so similarity weighs more (docs/semantic.md: chosen so that out-of-scope
-    # questions reach such entries no more often than the same entries in English)
+    # reach it, so similarity weighs more (chosen in benchmarks/faq_crosslingual.py so that
+    # out-of-scope questions reach such entries no more often than the same entries in English)
     other_language_weight: float = 0.8
     floor: float = 0.85
     centroid: float = 0.7
