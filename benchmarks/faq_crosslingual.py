@@ -48,7 +48,7 @@ from faq_quality import DEFAULT_DATA, clinc150  # noqa: E402
 from faq_semantic import DEFAULT_CACHE, ENGINES, HYBRID, LEXICAL, Lookup, Questions, cached_vectors, load  # noqa: E402
 
 from bot.app import sample_content_path  # noqa: E402
-from faq.content import Content, load_or_raise  # noqa: E402
+from faq.content import Content, FaqEntry, load_or_raise  # noqa: E402
 from faq.knowledge import Knowledge  # noqa: E402
 from faq.matcher import MatchSettings  # noqa: E402
 from faq.semantic import Semantic, available  # noqa: E402
@@ -59,14 +59,14 @@ SEEDS = (0, 1, 2)
 Row = tuple[str, str, str]  # language, question, expected entry
 
 
+def losing(entry: FaqEntry, lang: str) -> FaqEntry:
+    """The entry without its phrasings in lang."""
+    return replace(entry, texts={code: text for code, text in entry.texts.items() if code != lang})
+
+
 def without(content: Content, lang: str) -> Content:
     """The content without its phrasings in lang (an entry with nothing else left is dropped)."""
-    entries = {}
-    for entry_id, entry in content.entries.items():
-        texts = {code: text for code, text in entry.texts.items() if code != lang}
-        if texts:
-            entries[entry_id] = replace(entry, texts=texts)
-    return replace(content, entries=entries)
+    return replace(content, entries={i: losing(e, lang) for i, e in content.entries.items() if set(e.texts) - {lang}})
 
 
 def one_language_each(content: Content, both: tuple[str, str], share: float, seed: int = 0) -> Content:
@@ -88,7 +88,7 @@ def mixed(content: Content, lang: str, seed: int) -> tuple[Content, list[Row], l
     for i in ids:
         text = entries[i].texts[lang]
         if i in lose:
-            entries[i] = replace(entries[i], texts={k: v for k, v in entries[i].texts.items() if k != lang})
+            entries[i] = losing(entries[i], lang)
             other += [(lang, p, i) for p in text.all_phrasings]
         else:
             asked = text.phrasings[1::2]
@@ -109,11 +109,14 @@ def settings_with(weight: float | None) -> MatchSettings:
     return LEXICAL if weight is None else replace(HYBRID, semantic=replace(HYBRID.semantic, other_language_weight=weight))
 
 
-def validate(asked: dict[str, Content], rows: list[Row], settings: MatchSettings,
-             semantic: Semantic) -> tuple[int, int, int]:
-    """(answered right, answered wrong, "did you mean" with the right entry first) over rows asked of asked[lang]."""
-    knowledge = {lang: Knowledge(content, settings, semantic=semantic if settings.semantic.enabled else None)
-                 for lang, content in asked.items()}
+def knowledge_of(asked: dict[str, Content], settings: MatchSettings, semantic: Semantic) -> dict[str, Knowledge]:
+    """A Knowledge per language of the questions, of the content they are asked of."""
+    return {lang: Knowledge(content, settings, semantic=semantic if settings.semantic.enabled else None)
+            for lang, content in asked.items()}
+
+
+def validate(knowledge: dict[str, Knowledge], rows: list[Row]) -> tuple[int, int, int]:
+    """(answered right, answered wrong, "did you mean" with the right entry first) over rows asked of knowledge[lang]."""
     right = wrong = suggested = 0
     for lang, text, expected in rows:
         answer = knowledge[lang].ask(text, lang)
@@ -131,8 +134,9 @@ def validate_mixed(content: Content, settings: MatchSettings, semantic: Semantic
     for lang in LANGS:
         for seed in SEEDS:
             variant, other, same = mixed(content, lang, seed)
+            knowledge = knowledge_of({lang: variant}, settings, semantic)
             for kind, rows in (("other", other), ("same", same)):
-                figures = validate({lang: variant}, rows, settings, semantic)
+                figures = validate(knowledge, rows)
                 sums[kind] = [a + b for a, b in zip(sums[kind], (*figures, len(rows)))]
     return "  ".join(f"{kind} language: right {r} wrong {w} of {n}" for kind, (r, w, _, n) in sums.items())
 
@@ -212,14 +216,15 @@ def main() -> None:
     print(f"\n## Validation, leave one language out: {len(rows)} questions, each asked of the sample content "
           f"without its language ({', '.join(f'{lang} {sum(r[0] == lang for r in rows)}' for lang in LANGS)})")
     for label, weight in variants:
-        right, wrong, suggested = validate(without_each, rows, settings_with(weight), semantic)
+        right, wrong, suggested = validate(knowledge_of(without_each, settings_with(weight), semantic), rows)
         print(f"{label:55s} answered right {right} ({right / len(rows):.3f})  wrong {wrong}  "
               f"answered accuracy {right / max(1, right + wrong):.3f}  'did you mean' with it first {suggested}")
     print(f"\n## Validation, mixed: half of the entries with L lose it, the other half keep it; seeds "
           f"{', '.join(map(str, SEEDS))} ({load()})")
     for label, weight in variants:
         print(f"{label:55s} {validate_mixed(content, settings_with(weight), semantic)}", flush=True)
-    run_calibration(content, unrelated, semantic, lambda settings: validate(without_each, rows, settings, semantic))
+    run_calibration(content, unrelated, semantic,
+                    lambda settings: validate(knowledge_of(without_each, settings, semantic), rows))
     semantic.close()
     print(f"\n(total run {time.perf_counter() - started:.0f} s)")
 
