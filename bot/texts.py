@@ -1,472 +1,101 @@
-"""Every text the bot shows people, in English, Dutch, Norwegian and Japanese.
+"""Every text the bot shows people, from the gettext catalogues in bot/locale/.
 
-`t(key, lang, **values)` picks the text in `lang` (English when a text is missing)
-and fills in the values. Keep all four languages for every key: a test checks it.
+One catalogue per language (`en.po`, `nl.po`, `no.po`, `ja.po`), edited with any
+gettext tool (Poedit, Weblate, msgfmt --check). A message's id is a stable key
+(`welcome`, `signup_confirmed`); `en.po` holds the English source texts and the
+other catalogues carry them as translator comments. Values are filled in with
+Python's `str.format` (`{name}`); a text that depends on a number has plural forms
+(`msgid_plural`) and is read with `tn`. The catalogues are loaded with Babel when
+this module is imported; a text missing in a language falls back to English, and
+a test checks that every key exists in all four languages.
 """
 
 from __future__ import annotations
 
-LANGUAGE_NAMES = {"en": "English", "nl": "Nederlands", "no": "Norsk", "ja": "日本語"}
+import gettext
+import io
+from functools import lru_cache
+from pathlib import Path
 
-TEXTS: dict[str, dict[str, str]] = {
-    "welcome": {
-        "en": "Hello! I answer questions about these events. Ask me anything in your own words, or pick an event.",
-        "nl": "Hallo! Ik beantwoord vragen over deze evenementen. Stel je vraag in je eigen woorden, of kies een evenement.",
-        "no": "Hei! Jeg svarer på spørsmål om disse arrangementene. Spør med dine egne ord, eller velg et arrangement.",
-        "ja": "こんにちは！これらのイベントについての質問にお答えします。自由に質問するか、イベントを選んでください。",
-    },
-    "no_events": {
-        "en": "There are no events yet.",
-        "nl": "Er zijn nog geen evenementen.",
-        "no": "Det er ingen arrangementer ennå.",
-        "ja": "まだイベントはありません。",
-    },
-    "events_header": {
-        "en": "**Events**",
-        "nl": "**Evenementen**",
-        "no": "**Arrangementer**",
-        "ja": "**イベント**",
-    },
-    "help_header": {
-        "en": "**What I can do**\nAsk a question in your own words, or use a command:",
-        "nl": "**Wat ik kan**\nStel een vraag in je eigen woorden, of gebruik een opdracht:",
-        "no": "**Hva jeg kan**\nStill et spørsmål med dine egne ord, eller bruk en kommando:",
-        "ja": "**できること**\n自由に質問するか、次のコマンドを使ってください：",
-    },
-    "unknown_event": {
-        "en": "I don't know the event \"{name}\". These are the events I know:",
-        "nl": "Het evenement \"{name}\" ken ik niet. Deze evenementen ken ik wel:",
-        "no": "Jeg kjenner ikke arrangementet «{name}». Dette er arrangementene jeg kjenner:",
-        "ja": "「{name}」というイベントは見つかりません。次のイベントがあります：",
-    },
-    "choose_event": {
-        "en": "Which event?",
-        "nl": "Welk evenement?",
-        "no": "Hvilket arrangement?",
-        "ja": "どのイベントですか？",
-    },
-    "label_when": {"en": "When", "nl": "Wanneer", "no": "Når", "ja": "日時"},
-    "label_where": {"en": "Where", "nl": "Waar", "no": "Hvor", "ja": "場所"},
-    "label_contact": {"en": "Contact", "nl": "Contact", "no": "Kontakt", "ja": "連絡先"},
-    "label_links": {"en": "Links", "nl": "Links", "no": "Lenker", "ja": "リンク"},
-    "label_timezone": {"en": "time zone", "nl": "tijdzone", "no": "tidssone", "ja": "タイムゾーン"},
-    "not_announced": {
-        "en": "not announced yet",
-        "nl": "nog niet bekendgemaakt",
-        "no": "ikke kunngjort ennå",
-        "ja": "未発表",
-    },
-    "ask_about_event": {
-        "en": "Ask me anything about this event, or see its topics.",
-        "nl": "Vraag me alles over dit evenement, of bekijk de onderwerpen.",
-        "no": "Spør meg om hva som helst om dette arrangementet, eller se temaene.",
-        "ja": "このイベントについて何でも質問するか、トピックを見てください。",
-    },
-    "button_topics": {"en": "Topics", "nl": "Onderwerpen", "no": "Temaer", "ja": "トピック"},
-    "button_events": {"en": "All events", "nl": "Alle evenementen", "no": "Alle arrangementer", "ja": "すべてのイベント"},
-    "topics_header": {
-        "en": "**Questions about {event}**",
-        "nl": "**Vragen over {event}**",
-        "no": "**Spørsmål om {event}**",
-        "ja": "**{event} についての質問**",
-    },
-    "general_topics": {
-        "en": "general questions",
-        "nl": "algemene vragen",
-        "no": "generelle spørsmål",
-        "ja": "一般的な質問",
-    },
-    "no_topics": {
-        "en": "There are no questions for this event yet.",
-        "nl": "Er zijn nog geen vragen voor dit evenement.",
-        "no": "Det er ingen spørsmål for dette arrangementet ennå.",
-        "ja": "このイベントにはまだ質問がありません。",
-    },
-    "language_set": {
-        "en": "From now on I will answer in English.",
-        "nl": "Vanaf nu antwoord ik in het Nederlands.",
-        "no": "Fra nå av svarer jeg på norsk.",
-        "ja": "これからは日本語でお答えします。",
-    },
-    "language_choose": {
-        "en": "Which language would you like? I speak: {languages}.",
-        "nl": "Welke taal wil je? Ik spreek: {languages}.",
-        "no": "Hvilket språk vil du ha? Jeg snakker: {languages}.",
-        "ja": "どの言語にしますか？対応言語：{languages}。",
-    },
-    "did_you_mean": {
-        "en": "I'm not sure I understood. Did you mean one of these?",
-        "nl": "Ik weet niet zeker of ik je begrijp. Bedoelde je een van deze?",
-        "no": "Jeg er ikke sikker på at jeg forsto. Mente du en av disse?",
-        "ja": "よく分かりませんでした。次のどれかですか？",
-    },
-    "fallback": {
-        "en": "Sorry, I don't have an answer to that. Try other words, or browse the topics.",
-        "nl": "Sorry, daar heb ik geen antwoord op. Probeer het met andere woorden, of bekijk de onderwerpen.",
-        "no": "Beklager, det har jeg ikke noe svar på. Prøv andre ord, eller se gjennom temaene.",
-        "ja": "申し訳ありませんが、その質問への答えはありません。別の言葉で聞くか、トピックをご覧ください。",
-    },
-    "answer_in_other_language": {
-        "en": "(This answer is only available in {language}.)",
-        "nl": "(Dit antwoord is alleen beschikbaar in het {language}.)",
-        "no": "(Dette svaret finnes bare på {language}.)",
-        "ja": "（この回答は{language}のみです。）",
-    },
-    "unknown_command": {
-        "en": "I don't know the command /{command}. Type /help to see what I can do.",
-        "nl": "De opdracht /{command} ken ik niet. Typ /help om te zien wat ik kan.",
-        "no": "Jeg kjenner ikke kommandoen /{command}. Skriv /help for å se hva jeg kan.",
-        "ja": "/{command} というコマンドはありません。/help でできることを確認してください。",
-    },
-    "stale_choice": {
-        "en": "That button is no longer valid. Here is where we are now.",
-        "nl": "Die knop is niet meer geldig. Hier is waar we nu zijn.",
-        "no": "Den knappen gjelder ikke lenger. Her er hvor vi er nå.",
-        "ja": "このボタンは無効になりました。現在の状態はこちらです。",
-    },
-    "error": {
-        "en": "Sorry, something went wrong on my side. Please try again in a moment.",
-        "nl": "Sorry, er ging bij mij iets mis. Probeer het zo nog eens.",
-        "no": "Beklager, noe gikk galt hos meg. Prøv igjen om litt.",
-        "ja": "申し訳ありません、問題が発生しました。しばらくしてからもう一度お試しください。",
-    },
-    # command help texts
-    "help_start": {
-        "en": "welcome and upcoming events", "nl": "welkom en komende evenementen",
-        "no": "velkommen og kommende arrangementer", "ja": "ようこそと今後のイベント",
-    },
-    "help_help": {"en": "what I can do", "nl": "wat ik kan", "no": "hva jeg kan", "ja": "できること"},
-    "help_events": {"en": "all events", "nl": "alle evenementen", "no": "alle arrangementer", "ja": "すべてのイベント"},
-    "help_event": {
-        "en": "details of one event: dates, place, contact, links",
-        "nl": "details van één evenement: data, plaats, contact, links",
-        "no": "detaljer om ett arrangement: datoer, sted, kontakt, lenker",
-        "ja": "イベントの詳細：日時、場所、連絡先、リンク",
-    },
-    "help_language": {
-        "en": "choose the language I answer in (en, nl, no, ja)",
-        "nl": "kies de taal waarin ik antwoord (en, nl, no, ja)",
-        "no": "velg språket jeg svarer på (en, nl, no, ja)",
-        "ja": "回答する言語を選ぶ（en, nl, no, ja）",
-    },
-    "help_topics": {
-        "en": "the questions I can answer about an event",
-        "nl": "de vragen die ik over een evenement kan beantwoorden",
-        "no": "spørsmålene jeg kan svare på om et arrangement",
-        "ja": "イベントについて答えられる質問",
-    },
-}
+from babel import Locale
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+LOCALE_DIR = Path(__file__).with_name("locale")
+LANGUAGES = ("en", "nl", "no", "ja")
+# Babel's locale for each of the bot's language codes: British English (dates as "15 March 2027"); CLDR's "no" is Norwegian Bokmål.
+BABEL_LOCALES = {"en": "en_GB", "nl": "nl", "no": "no", "ja": "ja"}
 
 
-# --- signups -----------------------------------------------------------------------
-# One line per language: en, nl, no, ja.
-
-def _texts(**keys: tuple[str, str, str, str]) -> dict[str, dict[str, str]]:
-    return {key: dict(zip(("en", "nl", "no", "ja"), values)) for key, values in keys.items()}
+def _catalogue_files(lang: str) -> list[Path]:
+    """The catalogue of a language: bot/locale/<lang>.po (and any <area>/<lang>.po beside it)."""
+    return [LOCALE_DIR / f"{lang}.po", *sorted(LOCALE_DIR.glob(f"*/{lang}.po"))]
 
 
-TEXTS.update(_texts(
-    help_signup=("sign up for an event", "aanmelden voor een evenement", "meld deg på et arrangement",
-                 "イベントに申し込む"),
-    help_mysignups=("your signups and waiting-list places", "je aanmeldingen en plaatsen op de wachtlijst",
-                    "dine påmeldinger og plasser på ventelisten", "あなたの申し込みとキャンセル待ちの順番"),
-    help_cancel=("cancel a signup", "een aanmelding annuleren", "avbestill en påmelding", "申し込みを取り消す"),
-    help_forget=("delete everything I store about you", "alles wissen wat ik over je bewaar",
-                 "slett alt jeg lagrer om deg", "あなたについて保存しているすべてを削除する"),
-    help_back=("go back one question in a form", "één vraag terug in een formulier",
-               "gå ett spørsmål tilbake i et skjema", "フォームで一つ前の質問に戻る"),
-    help_stop=("stop filling in a form", "stoppen met een formulier", "avbryt utfyllingen av et skjema",
-               "フォームの入力をやめる"),
-    help_export=("organisers: the signup list as a file", "organisatoren: de aanmeldingen als bestand",
-                 "arrangører: påmeldingslisten som fil", "主催者向け：申込者一覧をファイルで"),
-    button_signup=("Sign up", "Aanmelden", "Meld deg på", "申し込む"),
-    button_yes=("Yes", "Ja", "Ja", "はい"),
-    button_no=("No", "Nee", "Nei", "いいえ"),
-    button_skip=("Skip", "Overslaan", "Hopp over", "スキップ"),
-    button_back=("Back", "Terug", "Tilbake", "戻る"),
-    button_stop=("Stop", "Stoppen", "Avbryt", "やめる"),
-    button_agree=("I agree", "Ik ga akkoord", "Jeg samtykker", "同意する"),
-    button_confirm=("Confirm", "Bevestigen", "Bekreft", "確定する"),
-    button_edit=("Change an answer", "Een antwoord wijzigen", "Endre et svar", "回答を修正する"),
-    button_accept=("Take the place", "Plaats aannemen", "Ta plassen", "参加する"),
-    button_decline=("Decline", "Afslaan", "Avslå", "辞退する"),
-    button_calendar=("Calendar file", "Agendabestand", "Kalenderfil", "カレンダーファイル"),
-    button_cancel_signup=("Cancel signup", "Aanmelding annuleren", "Avbestill påmelding", "申し込みを取り消す"),
-    button_cancel_yes=("Yes, cancel", "Ja, annuleren", "Ja, avbestill", "はい、取り消します"),
-    button_keep=("No, keep it", "Nee, behouden", "Nei, behold", "いいえ、そのままにする"),
-    button_forget_yes=("Yes, delete everything", "Ja, alles wissen", "Ja, slett alt", "はい、すべて削除します"),
-    button_export=("Send the list", "Stuur de lijst", "Send listen", "一覧を送る"),
-    signup_none=("There is no event to sign up for at the moment.", "Er is op dit moment geen evenement om je voor aan te melden.",
-                 "Det er ingen arrangementer å melde seg på akkurat nå.", "現在、申し込みできるイベントはありません。"),
-    signup_choose_event=("Which event do you want to sign up for?", "Voor welk evenement wil je je aanmelden?",
-                         "Hvilket arrangement vil du melde deg på?", "どのイベントに申し込みますか？"),
-    signup_not_here=("Signing up for {event} is not done through me. Please contact {contact}.",
-                     "Aanmelden voor {event} gaat niet via mij. Neem contact op met {contact}.",
-                     "Påmelding til {event} skjer ikke gjennom meg. Kontakt {contact}.",
-                     "{event}の申し込みはこちらでは受け付けていません。{contact}にお問い合わせください。"),
-    signup_not_open=("Signups for {event} open on {when}.", "Aanmelden voor {event} kan vanaf {when}.",
-                     "Påmeldingen til {event} åpner {when}.", "{event}の申し込みは{when}に始まります。"),
-    signup_closed=("Signups for {event} closed on {when}. For questions, contact {contact}.",
-                   "Aanmelden voor {event} is gesloten sinds {when}. Vragen? Neem contact op met {contact}.",
-                   "Påmeldingen til {event} stengte {when}. Spørsmål kan rettes til {contact}.",
-                   "{event}の申し込みは{when}に締め切りました。お問い合わせは{contact}まで。"),
-    signup_full=("{event} is full and keeps no waiting list. For questions, contact {contact}.",
-                 "{event} is vol en heeft geen wachtlijst. Vragen? Neem contact op met {contact}.",
-                 "{event} er fullt og har ingen venteliste. Spørsmål kan rettes til {contact}.",
-                 "{event}は満員で、キャンセル待ちも受け付けていません。お問い合わせは{contact}まで。"),
-    already_signed_up=("You are already signed up for {event}.", "Je bent al aangemeld voor {event}.",
-                       "Du er allerede påmeldt {event}.", "{event}にはすでに申し込み済みです。"),
-    continue_privately=("Let's do the signup for {event} in a private chat with me.",
-                        "Laten we de aanmelding voor {event} in een privégesprek met mij doen.",
-                        "La oss ta påmeldingen til {event} i en privat samtale med meg.",
-                        "{event}の申し込みは、私との個別チャットで行いましょう。"),
-    signup_header=("Signup: {event}", "Aanmelding: {event}", "Påmelding: {event}", "申し込み：{event}"),
-    form_optional=("(optional)", "(niet verplicht)", "(valgfritt)", "（任意）"),
-    form_required=("This question needs an answer.", "Deze vraag moet beantwoord worden.",
-                   "Dette spørsmålet må besvares.", "この質問には回答が必要です。"),
-    form_invalid_email=("That does not look like an e-mail address. Please type it again, e.g. name@example.org.",
-                        "Dat lijkt geen e-mailadres. Typ het nog eens, bijvoorbeeld naam@voorbeeld.nl.",
-                        "Det ser ikke ut som en e-postadresse. Skriv den igjen, f.eks. navn@eksempel.no.",
-                        "メールアドレスの形式ではないようです。もう一度入力してください（例：name@example.org）。"),
-    form_invalid_phone=("That does not look like a phone number. Please type it with the country code, e.g. +31 6 1234 5678.",
-                        "Dat lijkt geen telefoonnummer. Typ het met landcode, bijvoorbeeld +31 6 1234 5678.",
-                        "Det ser ikke ut som et telefonnummer. Skriv det med landskode, f.eks. +47 912 34 567.",
-                        "電話番号の形式ではないようです。国番号を付けて入力してください（例：+81 90 1234 5678）。"),
-    form_invalid_number=("Please answer with a number.", "Antwoord met een getal.", "Svar med et tall.",
-                         "数字で答えてください。"),
-    form_number_range=("Please answer with a number from {min} to {max}.", "Antwoord met een getal van {min} tot {max}.",
-                       "Svar med et tall fra {min} til {max}.", "{min}から{max}までの数字で答えてください。"),
-    form_too_long=("That answer is too long (at most {max} characters).", "Dat antwoord is te lang (hoogstens {max} tekens).",
-                   "Det svaret er for langt (høyst {max} tegn).", "回答が長すぎます（最大{max}文字）。"),
-    form_invalid_choice=("Please pick one of the options.", "Kies een van de mogelijkheden.", "Velg ett av alternativene.",
-                         "選択肢から一つ選んでください。"),
-    form_invalid_yesno=("Please answer yes or no.", "Antwoord met ja of nee.", "Svar ja eller nei.",
-                        "「はい」か「いいえ」で答えてください。"),
-    form_consent_needed=("Please accept this to sign up.", "Ga hiermee akkoord om je aan te melden.",
-                         "Du må samtykke for å melde deg på.", "申し込むには同意が必要です。"),
-    form_use_buttons=("Please choose one of the options below.", "Kies een van de mogelijkheden hieronder.",
-                      "Velg ett av alternativene nedenfor.", "下の選択肢から選んでください。"),
-    form_first_step=("This is the first question.", "Dit is de eerste vraag.", "Dette er det første spørsmålet.",
-                     "これが最初の質問です。"),
-    form_resume=("We are in the middle of your signup:", "We zijn nog bezig met je aanmelding:",
-                 "Vi er midt i påmeldingen din:", "申し込みの途中です："),
-    form_summary=("Please check your answers:", "Controleer je antwoorden:", "Sjekk svarene dine:",
-                  "回答を確認してください："),
-    form_edit_which=("Which answer do you want to change?", "Welk antwoord wil je wijzigen?",
-                     "Hvilket svar vil du endre?", "どの回答を修正しますか？"),
-    form_none=("There is no form in progress.", "Er is geen formulier bezig.", "Ingen skjema er i gang.",
-               "入力中のフォームはありません。"),
-    form_stopped=("Stopped. Nothing was saved. You can start again with /signup.",
-                  "Gestopt. Er is niets bewaard. Je kunt opnieuw beginnen met /signup.",
-                  "Avbrutt. Ingenting ble lagret. Du kan begynne på nytt med /signup.",
-                  "中止しました。何も保存していません。/signup でもう一度始められます。"),
-    signup_confirmed=("You are signed up for {event}. See you there!", "Je bent aangemeld voor {event}. Tot dan!",
-                      "Du er påmeldt {event}. Vi sees!", "{event}への申し込みが完了しました。当日お会いしましょう！"),
-    signup_waitlisted=("{event} is full: you are on the waiting list at position {position}. I will tell you when a place becomes free.",
-                       "{event} is vol: je staat op de wachtlijst op plaats {position}. Ik laat het je weten als er een plek vrijkomt.",
-                       "{event} er fullt: du står på ventelisten som nummer {position}. Jeg sier fra når en plass blir ledig.",
-                       "{event}は満員のため、キャンセル待ち{position}番目です。空きが出たらお知らせします。"),
-    status_confirmed=("{event}: confirmed", "{event}: bevestigd", "{event}: bekreftet", "{event}：確定"),
-    status_waitlisted=("{event}: waiting list, position {position}", "{event}: wachtlijst, plaats {position}",
-                       "{event}: venteliste, nummer {position}", "{event}：キャンセル待ち {position}番目"),
-    status_offered=("{event}: a place is offered to you until {until}", "{event}: er is een plek voor je vrij tot {until}",
-                    "{event}: du har fått tilbud om en plass til {until}", "{event}：{until}まで参加枠をお取りしています"),
-    mysignups_header=("**Your signups**", "**Je aanmeldingen**", "**Dine påmeldinger**", "**あなたの申し込み**"),
-    mysignups_none=("You have no signups.", "Je hebt geen aanmeldingen.", "Du har ingen påmeldinger.",
-                    "申し込みはありません。"),
-    no_signup=("You have no signup for {event}.", "Je hebt geen aanmelding voor {event}.",
-               "Du har ingen påmelding til {event}.", "{event}への申し込みはありません。"),
-    cancel_which=("Which signup do you want to cancel?", "Welke aanmelding wil je annuleren?",
-                  "Hvilken påmelding vil du avbestille?", "どの申し込みを取り消しますか？"),
-    cancel_confirm=("Do you really want to cancel your signup for {event}?", "Wil je je aanmelding voor {event} echt annuleren?",
-                    "Vil du virkelig avbestille påmeldingen til {event}?", "{event}への申し込みを本当に取り消しますか？"),
-    cancel_done=("Your signup for {event} is cancelled.", "Je aanmelding voor {event} is geannuleerd.",
-                 "Påmeldingen din til {event} er avbestilt.", "{event}への申し込みを取り消しました。"),
-    cancel_kept=("Fine, your signup for {event} stays.", "Goed, je aanmelding voor {event} blijft staan.",
-                 "Greit, påmeldingen din til {event} står ved lag.", "承知しました。{event}への申し込みはそのままです。"),
-    promoted=("Good news: a place became free for {event}. You are now confirmed.",
-              "Goed nieuws: er is een plek vrijgekomen voor {event}. Je aanmelding is nu bevestigd.",
-              "Gode nyheter: en plass ble ledig på {event}. Du er nå bekreftet.",
-              "朗報です。{event}に空きが出ましたので、参加が確定しました。"),
-    offered=("A place became free for {event}. It is yours if you accept it before {until}.",
-             "Er is een plek vrijgekomen voor {event}. Die is voor jou als je hem vóór {until} aanneemt.",
-             "En plass ble ledig på {event}. Den er din hvis du tar den før {until}.",
-             "{event}に空きが出ました。{until}までに承諾すれば参加できます。"),
-    offer_accepted=("The place is yours: you are confirmed for {event}.", "De plek is van jou: je bent bevestigd voor {event}.",
-                    "Plassen er din: du er bekreftet på {event}.", "参加が確定しました：{event}"),
-    offer_declined=("You declined the place for {event}; it goes to the next person on the waiting list.",
-                    "Je hebt de plek voor {event} afgeslagen; die gaat naar de volgende op de wachtlijst.",
-                    "Du takket nei til plassen på {event}; den går til neste på ventelisten.",
-                    "{event}の参加枠を辞退しました。キャンセル待ちの次の方にお譲りします。"),
-    offer_expired=("The place offered to you for {event} has expired and went to the next person on the waiting list.",
-                   "De plek die je voor {event} was aangeboden is verlopen en gaat naar de volgende op de wachtlijst.",
-                   "Plassen du ble tilbudt på {event} har utløpt og går til neste på ventelisten.",
-                   "{event}でお取りしていた参加枠は期限が切れ、キャンセル待ちの次の方にお譲りしました。"),
-    offer_gone=("There is no open offer for you for {event} (it may have expired).",
-                "Er staat geen aanbod voor je open voor {event} (het is misschien verlopen).",
-                "Du har ikke noe åpent tilbud på {event} (det kan ha utløpt).",
-                "{event}について有効なお知らせはありません（期限切れの可能性があります）。"),
-    calendar_file=("The calendar file for {event}.", "Het agendabestand voor {event}.", "Kalenderfilen for {event}.",
-                   "{event}のカレンダーファイルです。"),
-    no_calendar=("There are no dates for a calendar file yet.", "Er zijn nog geen data voor een agendabestand.",
-                 "Det finnes ingen datoer for en kalenderfil ennå.", "カレンダーファイルを作る日程はまだありません。"),
-    forget_confirm=("Do you want me to delete everything I store about you: your signups, form answers, language and the messages waiting for you? Your places will go to others.",
-                    "Wil je dat ik alles wis wat ik over je bewaar: je aanmeldingen, antwoorden, taal en berichten die nog voor je klaarstaan? Je plekken gaan naar anderen.",
-                    "Vil du at jeg sletter alt jeg lagrer om deg: påmeldinger, skjemasvar, språk og meldinger som venter på deg? Plassene dine går til andre.",
-                    "あなたについて保存しているもの（申し込み、フォームの回答、言語設定、未送信のメッセージ）をすべて削除しますか？あなたの参加枠は他の方にお譲りします。"),
-    forget_kept=("Nothing was deleted.", "Er is niets gewist.", "Ingenting ble slettet.", "何も削除していません。"),
-    forget_done=("Done. I deleted:", "Klaar. Ik heb gewist:", "Ferdig. Jeg slettet:", "削除しました："),
-    forget_profile=("your language setting and conversation state", "je taalinstelling en gespreksstatus",
-                    "språkinnstillingen og samtalestatusen din", "言語設定と会話の状態"),
-    forget_signups=("{count} signup(s) with their form answers: {events}", "{count} aanmelding(en) met antwoorden: {events}",
-                    "{count} påmelding(er) med skjemasvar: {events}", "申し込み{count}件とフォームの回答：{events}"),
-    forget_messages=("{count} message(s) not yet delivered or kept as sent", "{count} bericht(en), verstuurd of nog niet",
-                     "{count} melding(er), sendt eller ikke", "送信済み・未送信のメッセージ{count}件"),
-    not_allowed=("Sorry, I can't help with that.", "Sorry, daarmee kan ik je niet helpen.",
-                 "Beklager, det kan jeg ikke hjelpe med.", "申し訳ありませんが、それにはお応えできません。"),
-    export_private=("Signup lists contain personal data: I send them only in a private chat.",
-                    "Aanmeldingslijsten bevatten persoonsgegevens: die stuur ik alleen in een privégesprek.",
-                    "Påmeldingslister inneholder personopplysninger: dem sender jeg bare i en privat samtale.",
-                    "申込者一覧には個人情報が含まれるため、個別チャットでのみお送りします。"),
-    export_ready=("The signup list of {event}: {count} rows.", "De aanmeldingen voor {event}: {count} regels.",
-                  "Påmeldingslisten for {event}: {count} rader.", "{event}の申込者一覧：{count}件"),
-    help_reload=("admins: re-read the events and FAQ files", "beheerders: de evenementen- en FAQ-bestanden opnieuw inlezen",
-                 "administratorer: les arrangements- og FAQ-filene på nytt", "管理者向け：イベントとFAQのファイルを再読み込み"),
-    reload_done=("Reloaded. What changed:", "Opnieuw ingelezen. Wat er veranderd is:", "Lest inn på nytt. Dette er endret:",
-                 "再読み込みしました。変更点："),
-    reload_refused=("The files have errors, so I kept the current content. Problems:",
-                    "De bestanden bevatten fouten, dus ik houd de huidige inhoud. Problemen:",
-                    "Filene har feil, så jeg beholder det nåværende innholdet. Problemer:",
-                    "ファイルにエラーがあるため、現在の内容のままにしました。問題点："),
-    reload_more_problems=("… and {count} more (run eventbot faq check)", "… en nog {count} (draai eventbot faq check)",
-                          "… og {count} til (kjør eventbot faq check)", "…ほか{count}件（eventbot faq check で確認）"),
-    contact_organisers=("the organisers", "de organisatie", "arrangørene", "主催者"),
-    storage_error=("Sorry, I could not save that just now. Nothing was changed; please try again in a moment.",
-                   "Sorry, ik kon dat nu niet opslaan. Er is niets veranderd; probeer het zo nog eens.",
-                   "Beklager, jeg fikk ikke lagret det nå. Ingenting ble endret; prøv igjen om litt.",
-                   "申し訳ありません。いま保存できませんでした。何も変更していませんので、少し後でもう一度お試しください。"),
-))
+def _load(lang: str) -> tuple[gettext.GNUTranslations, Catalog]:
+    merged = Catalog(locale=BABEL_LOCALES[lang], domain="eventbot")
+    for path in _catalogue_files(lang):
+        if not path.exists():
+            continue
+        with path.open("rb") as fp:
+            catalog = read_po(fp, locale=BABEL_LOCALES[lang])
+        for message in catalog:
+            if not message.id:
+                continue
+            if message.id in merged:
+                raise ValueError(f"{path}: message {message.id!r} is defined twice for {lang}")
+            merged[message.id] = message
+    buffer = io.BytesIO()
+    write_mo(buffer, merged)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer), merged
 
 
-
-# --- broadcasts (organisers) ---------------------------------------------------------
-
-TEXTS.update(_texts(
-    help_broadcast=("organisers: send a message to everyone signed up", "organisatoren: een bericht aan alle aangemelden",
-                    "arrangører: send en melding til alle påmeldte", "主催者向け：申込者全員にメッセージを送る"),
-    help_broadcasts=("organisers: recent broadcasts and their reports", "organisatoren: recente berichten en hun verslag",
-                     "arrangører: nylige utsendelser og rapportene", "主催者向け：最近の一斉送信と結果"),
-    button_continue=("Continue", "Verder", "Fortsett", "次へ"),
-    button_send=("Send", "Versturen", "Send", "送信する"),
-    bc_ask_text=("Type the message for everyone signed up for {event}, in {language}.",
-                 "Typ het bericht voor iedereen die is aangemeld voor {event}, in het {language}.",
-                 "Skriv meldingen til alle som er påmeldt {event}, på {language}.",
-                 "{event}の申込者全員へのメッセージを{language}で入力してください。"),
-    bc_more_languages=("Add the message in another language? Everyone gets their own language, or the event's main language.",
-                       "Het bericht ook in een andere taal? Iedereen krijgt zijn eigen taal, of de hoofdtaal van het evenement.",
-                       "Legge til meldingen på et annet språk? Alle får sitt eget språk, eller arrangementets hovedspråk.",
-                       "他の言語でも追加しますか？各自の言語、なければイベントの主な言語で届きます。"),
-    bc_audience=("Who should get it?", "Wie moet het krijgen?", "Hvem skal få den?", "誰に送りますか？"),
-    bc_audience_confirmed=("Confirmed participants", "Bevestigde deelnemers", "Bekreftede deltakere", "確定した参加者"),
-    bc_audience_waitlist=("The waiting list", "De wachtlijst", "Ventelisten", "キャンセル待ちの方"),
-    bc_audience_all=("Everyone signed up", "Iedereen die is aangemeld", "Alle påmeldte", "申込者全員"),
-    bc_filter=("Only people who use one language?", "Alleen mensen die één taal gebruiken?",
-               "Bare de som bruker ett språk?", "特定の言語の方だけに送りますか？"),
-    bc_everyone=("All languages", "Alle talen", "Alle språk", "すべての言語"),
-    bc_preview=("**Preview for {event}**: {total} recipients ({counts}). Nothing is sent until you press Send.",
-                "**Voorbeeld voor {event}**: {total} ontvangers ({counts}). Er gaat niets weg voordat je op Versturen drukt.",
-                "**Forhåndsvisning for {event}**: {total} mottakere ({counts}). Ingenting sendes før du trykker Send.",
-                "**{event}のプレビュー**：受信者{total}人（{counts}）。「送信する」を押すまで送信されません。"),
-    bc_started=("Broadcast #{id} is on its way to {total} people. I will report when it is done (/broadcasts shows it too).",
-                "Bericht #{id} gaat naar {total} mensen. Ik meld het als het klaar is (ook te zien met /broadcasts).",
-                "Utsendelse #{id} er på vei til {total} personer. Jeg gir beskjed når den er ferdig (se også /broadcasts).",
-                "一斉送信 #{id} を{total}人に送信中です。完了したらお知らせします（/broadcasts でも確認できます）。"),
-    bc_progress=("Broadcast #{id}: {done} of {total} done…", "Bericht #{id}: {done} van {total} klaar…",
-                 "Utsendelse #{id}: {done} av {total} ferdig…", "一斉送信 #{id}：{total}件中{done}件完了…"),
-    bc_report=("Broadcast #{id} ({event}, {status}): {sent} sent, {failed} failed, {unreachable} unreachable, {pending} waiting, of {total}. Started {started}, finished {finished}.",
-               "Bericht #{id} ({event}, {status}): {sent} verstuurd, {failed} mislukt, {unreachable} onbereikbaar, {pending} wachtend, van {total}. Begonnen {started}, klaar {finished}.",
-               "Utsendelse #{id} ({event}, {status}): {sent} sendt, {failed} feilet, {unreachable} utilgjengelige, {pending} venter, av {total}. Startet {started}, ferdig {finished}.",
-               "一斉送信 #{id}（{event}、{status}）：{total}件中 送信済み{sent}、失敗{failed}、到達不能{unreachable}、待機中{pending}。開始 {started}、完了 {finished}。"),
-    bc_cancelled=("Broadcast #{id} is stopped; messages not yet sent are dropped.",
-                  "Bericht #{id} is gestopt; wat nog niet verstuurd was, gaat niet meer weg.",
-                  "Utsendelse #{id} er stoppet; meldinger som ikke er sendt, sendes ikke.",
-                  "一斉送信 #{id} を中止しました。未送信のメッセージは送信されません。"),
-    bc_not_running=("Broadcast #{id} is not running.", "Bericht #{id} loopt niet.", "Utsendelse #{id} pågår ikke.",
-                    "一斉送信 #{id} は実行中ではありません。"),
-    help_ask=("ask the organisers a question (a person answers)", "stel de organisatie een vraag (een mens antwoordt)",
-              "spør arrangørene (et menneske svarer)", "主催者に質問する（担当者が回答します）"),
-    button_ask_organiser=("Ask an organiser", "Vraag het de organisatie", "Spør en arrangør", "主催者に質問する"),
-    button_reply=("Reply", "Antwoorden", "Svar", "返信する"),
-    ask_what=("Type your question for the organisers.", "Typ je vraag voor de organisatie.",
-              "Skriv spørsmålet ditt til arrangørene.", "主催者への質問を入力してください。"),
-    ask_sent=("I passed your question on to the organisers; their answer will come here.",
-              "Ik heb je vraag doorgegeven aan de organisatie; hun antwoord komt hier.",
-              "Jeg har sendt spørsmålet ditt videre til arrangørene; svaret kommer her.",
-              "ご質問を主催者に伝えました。回答はここに届きます。"),
-    ask_no_chat=("I cannot reach the organisers from here. Please contact {contact}.",
-                 "Ik kan de organisatie van hieruit niet bereiken. Neem contact op met {contact}.",
-                 "Jeg kan ikke nå arrangørene herfra. Kontakt {contact}.",
-                 "ここからは主催者に連絡できません。{contact}にお問い合わせください。"),
-    ask_someone=("Someone", "Iemand", "Noen", "ある方"),
-    handoff_forward=("Question from {name} ({platform}) about {event}:\n{question}\n\nReply to this message to answer (on Slack: in its thread, mentioning the bot).",
-                     "Vraag van {name} ({platform}) over {event}:\n{question}\n\nBeantwoord dit bericht om te antwoorden (op Slack: in de draad, met een vermelding van de bot).",
-                     "Spørsmål fra {name} ({platform}) om {event}:\n{question}\n\nSvar på denne meldingen for å svare (på Slack: i tråden, og nevn boten).",
-                     "{name}さん（{platform}）から{event}についての質問：\n{question}\n\nこのメッセージに返信すると回答できます（Slackではスレッド内でボットをメンションしてください）。"),
-    handoff_answer=("**Answer from the organisers** {event}\n{answer}", "**Antwoord van de organisatie** {event}\n{answer}",
-                    "**Svar fra arrangørene** {event}\n{answer}", "**主催者からの回答** {event}\n{answer}"),
-    handoff_delivered=("Sent to the participant.", "Doorgestuurd naar de deelnemer.", "Sendt til deltakeren.",
-                       "参加者に送りました。"),
-    faqstub_header=("An FAQ entry to paste under faq: (check the id and add phrasings):",
-                    "Een FAQ-item om onder faq: te plakken (controleer de id en voeg formuleringen toe):",
-                    "En FAQ-oppføring å lime inn under faq: (sjekk id-en og legg til formuleringer):",
-                    "faq: の下に貼り付けるFAQ項目です（idを確認し、言い換えを追加してください）："),
-    bc_none=("No broadcasts yet.", "Nog geen berichten verstuurd.", "Ingen utsendelser ennå.", "一斉送信はまだありません。"),
-))
+_TRANSLATIONS: dict[str, gettext.GNUTranslations] = {}
+TEXTS: dict[str, dict[str, str]] = {}  # key -> language -> text (a plural text: its singular form)
+PLURALS: set[str] = set()
+for _lang in LANGUAGES:
+    _TRANSLATIONS[_lang], _catalog = _load(_lang)
+    for _message in _catalog:
+        if not _message.id or not _message.string:
+            continue
+        _key = _message.id[0] if isinstance(_message.id, tuple) else _message.id
+        _text = _message.string[0] if isinstance(_message.string, tuple) else _message.string
+        if isinstance(_message.id, tuple):
+            PLURALS.add(_key)
+        if _text:
+            TEXTS.setdefault(_key, {})[_lang] = _text
 
 
-# --- insights: unanswered questions (issue 6) ----------------------------------------
-TEXTS.update(_texts(
-    help_unanswered=("organisers: the most frequent questions I could not answer",
-                     "organisatoren: de vragen die ik het vaakst niet kon beantwoorden",
-                     "arrangører: spørsmålene jeg oftest ikke kunne svare på",
-                     "主催者向け：答えられなかった質問（多い順）"),
-    button_unanswered=("Show unanswered questions", "Onbeantwoorde vragen tonen", "Vis ubesvarte spørsmål",
-                       "未回答の質問を見る"),
-    unanswered_private=("Unanswered questions may contain personal data: I show them only in a private chat.",
-                        "Onbeantwoorde vragen kunnen persoonsgegevens bevatten: die toon ik alleen in een privégesprek.",
-                        "Ubesvarte spørsmål kan inneholde personopplysninger: dem viser jeg bare i en privat samtale.",
-                        "未回答の質問には個人情報が含まれることがあるため、個別チャットでのみ表示します。"),
-    unanswered_scope_all=("all your events", "al je evenementen", "alle arrangementene dine", "担当するすべてのイベント"),
-    unanswered_no_event=("no event", "geen evenement", "uten arrangement", "イベントなし"),
-    unanswered_none=("No unanswered questions are logged for {scope}.",
-                     "Er zijn geen onbeantwoorde vragen bewaard voor {scope}.",
-                     "Det er ikke lagret noen ubesvarte spørsmål for {scope}.",
-                     "{scope}について記録された未回答の質問はありません。"),
-    unanswered_header=("**Unanswered questions: {scope}**\n{count} question(s) in {groups} group(s) of similar ones, most frequent first:",
-                       "**Onbeantwoorde vragen: {scope}**\n{count} vraag/vragen in {groups} groep(en) van gelijksoortige, de meest gestelde eerst:",
-                       "**Ubesvarte spørsmål: {scope}**\n{count} spørsmål i {groups} gruppe(r) av like spørsmål, de hyppigste først:",
-                       "**未回答の質問：{scope}**\n{count}件の質問（似た質問ごとに{groups}グループ、多い順）："),
-    unanswered_item=("{count}× by {people} person(s): “{text}” ({languages})",
-                     "{count}× door {people} persoon/personen: „{text}” ({languages})",
-                     "{count}× fra {people} person(er): «{text}» ({languages})",
-                     "{count}回・{people}人：「{text}」（{languages}）"),
-    unanswered_closest=("closest entry: {entry}", "dichtstbijzijnde vraag: {entry}", "nærmeste spørsmål: {entry}",
-                        "最も近い項目：{entry}"),
-    unanswered_more=("…and {count} more group(s).", "…en nog {count} groep(en).", "…og {count} gruppe(r) til.",
-                     "…ほか{count}グループ。"),
-    unanswered_hint=("To turn them into FAQ entries: eventbot faq unanswered --export",
-                     "Om er FAQ-vragen van te maken: eventbot faq unanswered --export",
-                     "For å gjøre dem til FAQ-oppføringer: eventbot faq unanswered --export",
-                     "FAQ項目の下書きにするには：eventbot faq unanswered --export"),
-    forget_questions=("{count} question(s) I could not answer, kept to improve the FAQ",
-                      "{count} vraag/vragen die ik niet kon beantwoorden, bewaard om de FAQ te verbeteren",
-                      "{count} spørsmål jeg ikke kunne svare på, lagret for å forbedre FAQ-en",
-                      "FAQ改善のために記録した、答えられなかった質問{count}件"),
-))
+def _language(lang: str | None) -> str:
+    return lang if lang in _TRANSLATIONS else "en"
 
 
 def t(key: str, lang: str | None, **values: object) -> str:
     """The text for key in lang (English if missing), with values filled in."""
     texts = TEXTS[key]
-    text = texts.get(lang or "en") or texts["en"]
+    text = texts.get(_language(lang)) or texts["en"]
     return text.format(**values) if values else text
+
+
+def tn(key: str, count: int, lang: str | None, **values: object) -> str:
+    """The plural form of key for count in lang (English if missing), with count and values filled in."""
+    if key not in TEXTS:
+        raise KeyError(key)
+    lang = _language(lang)
+    if lang not in TEXTS[key]:
+        lang = "en"
+    text = _TRANSLATIONS[lang].ngettext(key, key, count)
+    return text.format(count=count, **values)
+
+
+@lru_cache(maxsize=None)
+def language_name(code: str, in_lang: str | None = None) -> str:
+    """A language's name, written in in_lang (default: in the language itself), from Babel's CLDR data."""
+    locale = Locale.parse(BABEL_LOCALES.get(code, code))
+    name = locale.get_language_name(BABEL_LOCALES.get(_language(in_lang or code), "en")) or code
+    return name[:1].upper() + name[1:] if (in_lang or code) != "ja" else name
+
+
+LANGUAGE_NAMES = {code: language_name(code) for code in LANGUAGES}
