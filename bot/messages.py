@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Protocol
+
+ECHO_LIMIT = 200  # characters of a person's own text the bot repeats back at most
 
 
 @dataclass(frozen=True)
@@ -13,6 +16,11 @@ class Incoming:
     `text` is what the person typed; `payload` is set instead when they pressed a
     choice (the payload of that Choice). `language_hint` is the platform's locale
     for the person, if it has one. `direct` is False in group chats and channels.
+    `media` names what the person sent instead of text ("photo", "voice",
+    "sticker", "file", "video", "location", ...; the bot answers that it reads
+    text). `command_prefix` is how a command is typed on this platform: "/" on
+    Telegram and the console, "/eventbot " on Slack (whose client takes every
+    message starting with "/"); the core writes the commands it names in that form.
     """
 
     platform: str
@@ -24,6 +32,8 @@ class Incoming:
     language_hint: str | None = None
     direct: bool = True
     reply_to: str | None = None  # the platform id of the bot's message this one replies to (thread)
+    media: str | None = None
+    command_prefix: str = "/"
 
     @property
     def user_key(self) -> str:
@@ -53,7 +63,11 @@ class Reply:
     """What the core says back.
 
     `text` uses a small markup every adapter can render safely: `**bold**` and bare
-    web addresses; everything else is literal text. `chat_id` is None for "the
+    web addresses; everything else is literal text. A backslash escapes the next
+    character: `\\*` is a literal asterisk that never starts bold, `\\\\` a backslash.
+    Text a person typed is always passed through `literal()` before it is put in a
+    reply, so `**BIG**` typed by someone stays literal; renderers (see `unescape`)
+    drop the escaping backslashes. `chat_id` is None for "the
     chat the message came from". `private` marks a reply to a group message whose
     choices must be pressed in the person's private chat with the bot (a signup
     form): the adapter links or moves there (Telegram deep link, Slack DM).
@@ -98,6 +112,54 @@ class FormView:
     agree_label: str = ""  # the label of the consent checkbox ("I agree")
 
 
+_SPECIAL = re.compile(r"([\\*])")
+_ESCAPED = re.compile(r"\\(.)", re.S)
+
+
+def literal(text: str, limit: int | None = ECHO_LIMIT) -> str:
+    """A person's own text, safe to put in a reply: cut to `limit` characters (with "…") and escaped."""
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return _SPECIAL.sub(r"\\\1", text)
+
+
+def unescape(text: str) -> str:
+    """Plain text with the markup's escapes removed (for a renderer's literal pieces)."""
+    return _ESCAPED.sub(r"\1", text)
+
+
+_TOKEN = re.compile(r"\\(.)|(\*\*)", re.S)
+
+
+def segments(text: str) -> list[tuple[str, bool]]:
+    """The markup as (literal text, bold) pieces: escapes resolved, `**` pairs as bold.
+
+    Every renderer starts from this, so `**BIG**` typed by a person (escaped by
+    `literal`) is shown as typed on every platform. A `**` without a partner is literal.
+    """
+    marks = [m.start() for m in _TOKEN.finditer(text) if m.group(2)]
+    if len(marks) % 2:
+        marks.pop()
+    toggles = set(marks)
+    out: list[tuple[str, bool]] = []
+    bold, piece, pos = False, [], 0
+    for match in _TOKEN.finditer(text):
+        piece.append(text[pos:match.start()])
+        pos = match.end()
+        if match.group(1) is not None:
+            piece.append(match.group(1))
+        elif match.start() in toggles:
+            if "".join(piece):
+                out.append(("".join(piece), bold))
+            piece, bold = [], not bold
+        else:
+            piece.append("**")
+    piece.append(text[pos:])
+    if "".join(piece):
+        out.append(("".join(piece), bold))
+    return out
+
+
 class DeliveryError(Exception):
     """A message could not be delivered. Retryable unless it is Unreachable.
 
@@ -123,6 +185,15 @@ class NotConnected(DeliveryError):
     session, for instance): keep the message and try again later, without counting it."""
 
 
+class Unavailable(Exception):
+    """The platform cannot be reached just now (at start-up or while running).
+
+    `Adapter.start` raises it when the platform's servers do not answer, so the
+    runner retries with backoff instead of crashing; the text is for logs only
+    and must never contain a token.
+    """
+
+
 class Messenger(Protocol):
     """What an adapter offers the core for messages it starts itself (promotions, broadcasts).
 
@@ -143,6 +214,8 @@ class Messenger(Protocol):
         """Deliver one reply to the person's private chat with the bot."""
         ...
 
+    # Optional: `command_prefix: str`, how commands are typed on this platform ("/" when
+    # absent; Slack: "/eventbot "): messages the core starts itself name commands so.
     # Optional: `async def edit(self, chat_id: str, message_id: str, reply: Reply) -> None`
     # replaces the text of a message sent before (broadcast progress). And
     # `max_per_second` / `per_chat_interval`: the platform's pace for messages the core
