@@ -17,7 +17,7 @@ from bot import cli_broadcast, cli_insights, cli_signups
 from bot.app import build_bot, build_knowledge, content_paths
 from bot.datafiles import StorageError
 from bot.config import Config, ConfigError, find_config, load_config
-from bot.runner import platform_adapters, run_until_stopped
+from bot.runner import StartFailed, platform_adapters, run_until_stopped
 from faq.content import ContentError, load_content
 from faq.evaluate import Query, evaluate
 from faq.language import detect, supported
@@ -149,8 +149,8 @@ async def _run(config: Config) -> int:
             return 2
         try:
             await run_until_stopped(bot, adapters, pid_file=config.data_dir / PID_FILE)
-        except RuntimeError as exc:  # an adapter could not connect (e.g. a rejected token); says which, no secret
-            print(f"eventbot: could not start: {exc}", file=sys.stderr)
+        except StartFailed as exc:  # e.g. a rejected token: names the platform and the reason, no secret
+            print(f"eventbot: could not start {exc}", file=sys.stderr)
             return 2
     finally:
         store.close()

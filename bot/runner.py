@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import random
 import signal
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from bot.config import Config
+from bot.config import Config, ConfigError
 from bot.core import Bot
-from bot.messages import Adapter
+from bot.messages import Adapter, Unavailable
 from faq.content import ContentError
 
 log = logging.getLogger(__name__)
@@ -64,11 +65,67 @@ def write_pid_file(path: Path) -> None:
     path.write_text(str(os.getpid()))
 
 
+def backoff_delay(attempt: int, first: float = 1.0, maximum: float = 60.0, jitter: float = 0.2) -> float:
+    """Seconds to wait after failed attempt `attempt` (1, 2, ...): doubling from `first` up to `maximum`, +-jitter."""
+    base = min(maximum, first * 2 ** min(attempt - 1, 32))
+    return base * random.uniform(1 - jitter, 1 + jitter)
+
+
+class StartFailed(RuntimeError):
+    """An adapter could not start for a reason retrying will not fix (a rejected token, a bad setting).
+
+    The text names the platform and the reason, never a secret.
+    """
+
+
+def _reason(exc: BaseException) -> str:
+    """An exception as one log line: its own text for our errors, else only its kind (its text may hold a URL with a token)."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if isinstance(exc, (Unavailable, RuntimeError, ConfigError, ValueError)) and text:
+        return text
+    return type(exc).__name__
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    """Sleep `seconds`, or less when `stop` is set meanwhile."""
+    try:
+        async with asyncio.timeout(seconds):
+            await stop.wait()
+    except TimeoutError:
+        pass
+
+
+async def start_with_retries(adapter: Adapter, stop: asyncio.Event,
+                             delay: Callable[[int], float] = backoff_delay) -> bool:
+    """Start an adapter, retrying while its platform is Unavailable; False if `stop` was set first.
+
+    Each failed attempt is one log line (no traceback). Any other exception from
+    `start()` is raised as StartFailed.
+    """
+    attempt = 0
+    while not stop.is_set():
+        attempt += 1
+        try:
+            await adapter.start()
+            return True
+        except Unavailable as exc:
+            wait = max(0.0, delay(attempt))
+            log.warning("%s unreachable (attempt %d): %s; next try in %.0f s",
+                        adapter.platform, attempt, _reason(exc), wait)
+        except Exception as exc:
+            raise StartFailed(f"{adapter.platform}: {_reason(exc)}") from None
+        await _wait(stop, wait)
+    return False
+
+
 async def run_until_stopped(bot: Bot, adapters: list[Adapter], stop: asyncio.Event | None = None,
-                            pid_file: Path | None = None) -> None:
+                            pid_file: Path | None = None, delay: Callable[[int], float] = backoff_delay) -> None:
     """Start the adapters, wait for SIGINT/SIGTERM (or `stop`), then stop them in reverse order.
 
-    SIGHUP re-reads the content while running.
+    Each adapter starts in its own task, so one whose platform is unreachable (retried
+    with `delay(attempt)` seconds between attempts) does not hold up the others.
+    SIGHUP re-reads the content while running. Raises StartFailed, after stopping
+    the rest, when an adapter cannot start for a reason other than Unavailable.
     """
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -95,16 +152,28 @@ async def run_until_stopped(bot: Bot, adapters: list[Adapter], stop: asyncio.Eve
     if pid_file is not None:
         write_pid_file(pid_file)
     started: list[Adapter] = []
+    failures: list[StartFailed] = []
+
+    async def start_one(adapter: Adapter) -> None:
+        try:
+            if await start_with_retries(adapter, stop, delay):
+                started.append(adapter)
+                log.info("%s adapter running", adapter.platform)
+        except StartFailed as exc:
+            failures.append(exc)
+            stop.set()
+
+    for adapter in adapters:
+        bot.attach(adapter)  # queued messages wait (NotConnected) until it runs
+    starting = [asyncio.create_task(start_one(adapter), name=f"start-{adapter.platform}") for adapter in adapters]
     try:
-        for adapter in adapters:
-            bot.attach(adapter)
-            await adapter.start()
-            started.append(adapter)
-            log.info("%s adapter running", adapter.platform)
         await bot.start()
         await stop.wait()
         log.info("stopping")
     finally:
+        for task in starting:
+            task.cancel()
+        await asyncio.gather(*starting, return_exceptions=True)
         await bot.stop()
         for adapter in reversed(started):
             try:
@@ -115,3 +184,5 @@ async def run_until_stopped(bot: Bot, adapters: list[Adapter], stop: asyncio.Eve
             loop.remove_signal_handler(sig)
         if pid_file is not None:
             pid_file.unlink(missing_ok=True)
+    if failures:
+        raise failures[0]
