@@ -19,6 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from bot.language import for_notification
 from bot.commands import Command, Turn
 from bot.datafiles import write_atomic
 from bot.messages import Choice, Reply
@@ -68,7 +69,7 @@ def recipients(store: TinyStore, default_language: str, event: Event, audience: 
         if audience == "waitlist" and signup.status not in ("waitlisted", "offered"):
             continue
         profile = store.profile(signup.user_key)
-        lang = profile.language or signup.language or profile.writing_language(default_language)
+        lang = for_notification(profile, default_language, signup.language)
         if language and lang != language:
             continue
         out.append((signup, lang))

@@ -8,6 +8,7 @@ import logging
 import zoneinfo
 from typing import Callable
 
+from bot import language
 from bot.broadcasts import Broadcasts
 from bot.calendar import event_ics
 from bot.commands import Command, Registry, Turn, parse_command
@@ -141,7 +142,7 @@ class Bot:
         """An overview for a platform's home screen (Slack's App Home): upcoming events and the person's signups."""
         user_key = f"{platform}:{user_id}"
         profile = self.store.profile(user_key)
-        lang = profile.language or supported(language_hint) or profile.detected_language or self.default_language
+        lang = language.for_screen(profile, language_hint, self.default_language)
         lines = [self._event_list(lang)]
         signups = self.store.signups_of(user_key)
         if signups:
@@ -165,7 +166,7 @@ class Bot:
 
     def _turn(self, message: Incoming) -> Turn:
         profile = self.store.profile(message.user_key)
-        return Turn(message.user_key, self._language_of(profile, message, None), profile.last_event,
+        return Turn(message.user_key, self._language_of(profile, message, profile.detected_language), profile.last_event,
                     message.direct, message=message, profile=profile)
 
     def commands(self) -> list[Command]:
@@ -186,18 +187,12 @@ class Bot:
 
     # --- language and context -------------------------------------------------------
 
-    def _language_of(self, profile: Profile, message: Incoming, detected: str | None) -> str:
-        return (
-            profile.language
-            or supported(message.language_hint)
-            or detected
-            or profile.detected_language
-            or self.default_language
-        )
+    def _language_of(self, profile: Profile, message: Incoming, written: str | None) -> str:
+        return language.for_reply(profile, written, message.language_hint, self.default_language)
 
-    def language_for(self, profile: Profile) -> str:
+    def language_for(self, profile: Profile, signed_up_in: str | None = None) -> str:
         """The language to write to a person in when they did not just write (notifications)."""
-        return profile.writing_language(self.default_language)
+        return language.for_notification(profile, self.default_language, signed_up_in)
 
     async def _dispatch(self, message: Incoming, profile: Profile) -> list[Reply]:
         text = (message.payload or message.text or "").strip()
@@ -207,8 +202,10 @@ class Bot:
             answered = await self.handoff.organiser_reply(message, *thread)
             if answered is not None:
                 return answered
+        # A button, a command or a form answer says nothing about language: the conversation's stays.
         detected = None if command or message.payload or profile.dialog else detect(text)
-        turn = Turn(message.user_key, self._language_of(profile, message, detected), profile.last_event,
+        written = detected if detected or not (command or message.payload or profile.dialog) else profile.detected_language
+        turn = Turn(message.user_key, self._language_of(profile, message, written), profile.last_event,
                     message.direct, message=message, profile=profile)
         if command is None and profile.dialog:
             flows = {"broadcast": self.broadcasts, "ask": self.handoff}
@@ -228,6 +225,7 @@ class Bot:
             unreachable=False,
             name=message.user_name or turn.profile.name,
             detected_language=detected or turn.profile.detected_language,
+            last_language=turn.language,
             last_event=turn.event,
             language=turn.chosen_language or turn.profile.language,
         )

@@ -161,7 +161,7 @@ class SignupManager:
         bot = self.bot
         for change in changes:
             signup = change.signup
-            lang = bot.language_for(bot.store.profile(signup.user_key))
+            lang = bot.language_for(bot.store.profile(signup.user_key), signup.language)
             name = bot.name(event, lang)
             if change.kind == "promoted":
                 text, choices = t("promoted", lang, event=name), self.signup_choices(signup, lang)

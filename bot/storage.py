@@ -41,15 +41,12 @@ class Profile:
     user_key: str
     language: str | None = None  # chosen explicitly with /language
     detected_language: str | None = None  # last language detected from their messages
+    last_language: str | None = None  # the language of the last reply to a message they sent
     last_event: str | None = None  # the event they last viewed or named
     unreachable: bool = False  # the platform refused a message (blocked, left); cleared when they write
     name: str = ""  # display name on the platform
     dialog: dict[str, Any] | None = None  # a multi-step flow in progress (signup form, confirmation)
     last_question: dict[str, Any] | None = None  # the last question that got "did you mean" (for insights)
-
-    def writing_language(self, default: str) -> str:
-        """The language to write to the person in when they did not just write (notifications)."""
-        return self.language or self.detected_language or default
 
     def with_(self, **changes: Any) -> "Profile":
         """A copy with some fields changed."""

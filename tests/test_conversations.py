@@ -85,9 +85,29 @@ async def test_language_choice_wins_and_survives_a_restart(conversation):
     assert "deelnemers" in out
 
 
-async def test_platform_hint_beats_detection(conversation):
-    out = await conversation(language_hint="nl").say("How many people attend the EWRC?")
-    assert "deelnemers" in out
+@pytest.mark.parametrize("text, fact", [
+    ("Hoeveel deelnemers heeft de EWRC?", "6.000"),
+    ("Hvor mange deltakere er det på EWRC?", "6000"),
+    ("郡山市とブルメンはいつから姉妹都市ですか", "1988年"),
+])
+async def test_the_language_written_in_beats_an_english_platform_locale(conversation, text, fact):
+    out = await conversation(language_hint="en").say(text)
+    assert fact in out
+    assert "participants" not in out, out
+
+
+async def test_the_platform_locale_decides_when_the_message_says_nothing_about_language(conversation):
+    out = await conversation(language_hint="nl").say("EWRC?", "/help")
+    assert "Stel een vraag" in out  # Dutch help
+    assert "Ask a question" not in out
+
+
+async def test_a_button_keeps_the_language_the_person_writes_in(conversation):
+    # a Dutch speaker with an English interface picks a "did you mean" choice: the answer stays Dutch
+    chat = conversation(language_hint="en")
+    out = await chat.say("Wanneer is het evenement eigenlijk?", "1")
+    assert "Bedoelde je" in out, out
+    assert "Did you mean" not in out
 
 
 async def test_missing_language_falls_back_and_says_so(conversation):

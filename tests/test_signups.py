@@ -316,3 +316,16 @@ async def test_a_reload_that_removes_the_form_does_not_trap_people_in_it(config,
         assert store.profile("console:anna").dialog is None
     finally:
         store.close()
+
+
+async def test_a_dutch_participant_with_an_english_interface_is_promoted_in_dutch(person):
+    for name in ("Anna", "Ben"):
+        await fill_trip(person(name.lower()), name)
+    cara = person("cara", "en")  # her platform speaks English, she writes Dutch
+    await cara.say("Wanneer begint de studiereis eigenlijk precies?")
+    out = await fill_trip(cara, "Cara")
+    assert "wachtlijst" in out, out
+    await person("anna").say("/cancel trip yes")
+    out = await person("cara", "en").say("/mysignups")
+    assert "Goed nieuws" in out, out
+    assert "Good news" not in out
