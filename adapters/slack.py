@@ -100,6 +100,9 @@ class SlackAdapter:
     # later by the outbox, never lost.
     max_per_second = 4.7
     per_chat_interval = 1.0
+    # how commands are typed on Slack (its client takes every message starting with "/"); the
+    # core names commands so, on every Incoming and in the messages it starts itself
+    command_prefix = "/eventbot "
 
     def __init__(self, bot: Bot, *, bot_token: str, app_token: str | None = None,
                  signing_secret: str | None = None, mode: Literal["socket", "http"] = "socket",
@@ -117,6 +120,7 @@ class SlackAdapter:
             self.max_per_second = max_per_second
         self.listen, self.port, self.path = listen, port, path
         self.slash_command = slash_command
+        self.command_prefix = f"{slash_command} "
         self.stop_timeout = stop_timeout
         self._app_token = app_token
         self._redact = RedactSecrets([bot_token, app_token, signing_secret])
@@ -315,7 +319,8 @@ class SlackAdapter:
         text = render.plain_text(event.get("text") or "", self.bot_user_id)
         parent = event.get("thread_ts")  # in a thread: the message that started it (a forwarded question)
         incoming = Incoming(self.platform, user, channel, text=text, user_name=name, language_hint=locale,
-                            direct=direct, reply_to=parent if parent and parent != event.get("ts") else None)
+                            direct=direct, reply_to=parent if parent and parent != event.get("ts") else None,
+                            command_prefix=self.command_prefix)
         await self._answer(incoming, _Where(channel, thread_ts))
 
     async def _command(self, body: Mapping[str, Any], respond: AsyncRespond) -> None:
@@ -323,7 +328,7 @@ class SlackAdapter:
         name, locale = await self._person(user)
         incoming = Incoming(self.platform, user, channel, text=self._command_text(body.get("text") or ""),
                             user_name=name or body.get("user_name", ""), language_hint=locale,
-                            direct=channel.startswith("D"))
+                            direct=channel.startswith("D"), command_prefix=self.command_prefix)
         where = _Where(channel, respond=respond)
         event_id = self._signup_event(incoming.text)
         if event_id and body.get("trigger_id"):
@@ -356,7 +361,7 @@ class SlackAdapter:
             where = _Where(channel, (body.get("message") or {}).get("thread_ts"))
         name, locale = await self._person(user)
         incoming = Incoming(self.platform, user, channel, payload=action.get("value") or STALE, user_name=name,
-                            language_hint=locale, direct=channel.startswith("D"))
+                            language_hint=locale, direct=channel.startswith("D"), command_prefix=self.command_prefix)
         event_id = self._signup_event(incoming.payload or "")
         if event_id and body.get("trigger_id"):
             await self._open_form(incoming, event_id, body["trigger_id"], where)
@@ -390,7 +395,8 @@ class SlackAdapter:
         event_id, started_in = str(metadata.get("event") or ""), str(metadata.get("channel") or "")
         answers, consented = modal.answers(view)
         name, locale = await self._person(user)
-        incoming = Incoming(self.platform, user, started_in, user_name=name, language_hint=locale, direct=True)
+        incoming = Incoming(self.platform, user, started_in, user_name=name, language_hint=locale, direct=True,
+                            command_prefix=self.command_prefix)
         problems, replies = await self.bot.submit_signup(incoming, event_id, answers, consented)
         if problems:
             if set(problems) <= modal.block_ids(view):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.messages import Choice, Reply
+from bot.messages import Choice, Reply, segments
 
 SECTION_LIMIT = 3000  # characters of text in one section block
 MESSAGE_BLOCKS = 50  # blocks in one message
@@ -18,10 +18,13 @@ BUTTON_TEXT_LIMIT = 75
 BUTTON_VALUE_LIMIT = 2000
 ACTION_PREFIX = "choice-"
 
-_MARKUP = re.compile(r"\*\*(?P<bold>.+?)\*\*|(?P<url>https?://[^\s<>|*]+)")
 _URL = re.compile(r"https?://[^\s<>|*]+")
 _TRAILING = ".,;:!?)]}'\""
 _ENTITY = re.compile(r"<([^<>]*)>")
+# A formatting character of mrkdwn (*bold*, _italic_, ~strike~, `code`) that could open or close
+# formatting: not between two letters or digits (snake_case and 2*3 stay as they are).
+_FORMATTING = re.compile(r"`|(?<![^\W_])[*_~]|[*_~](?![^\W_])")
+ZWSP = "\u200b"
 
 Block = dict[str, Any]
 
@@ -31,34 +34,44 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def literal(text: str) -> str:
+    """Text shown as it is: &, < and > escaped, and every formatting character that could pair up
+    wrapped in zero-width spaces. Slack's mrkdwn has no escape character; a zero-width space on both
+    sides keeps `*` from opening or closing bold whether Slack counts it as a space or a letter,
+    and the character itself stays (for copy and paste)."""
+    return _FORMATTING.sub(lambda m: ZWSP + m.group() + ZWSP, escape(text))
+
+
 def _link(url: str) -> str:
     trail = ""
     while url and url[-1] in _TRAILING:
         url, trail = url[:-1], url[-1] + trail
-    return f"<{escape(url)}>{escape(trail)}" if url else escape(trail)
+    return f"<{escape(url)}>{literal(trail)}" if url else literal(trail)
 
 
 def _links(text: str) -> str:
     out, pos = [], 0
     for match in _URL.finditer(text):
-        out += [escape(text[pos:match.start()]), _link(match.group())]
+        out += [literal(text[pos:match.start()]), _link(match.group())]
         pos = match.end()
-    return "".join(out) + escape(text[pos:])
+    return "".join(out) + literal(text[pos:])
 
 
 def mrkdwn(text: str) -> str:
-    """The core's markup as Slack mrkdwn: **bold** as *bold*, bare URLs as links, all else escaped literal text."""
-    out, pos = [], 0
-    for match in _MARKUP.finditer(text):
-        out.append(escape(text[pos:match.start()]))
-        bold = match.group("bold")
-        if bold is not None:
-            inner = bold.strip()
-            out.append(f"*{_links(inner)}*" if inner else escape(match.group()))
+    """The core's markup as Slack mrkdwn: bold as *bold*, bare URLs as links, all else literal text.
+
+    Starts from bot.messages.segments, so what a person typed (escaped by the core) is shown as typed.
+    """
+    out = []
+    for piece, bold in segments(text):
+        inner = piece.strip()
+        if bold and inner:
+            lead, trail = piece[:len(piece) - len(piece.lstrip())], piece[len(piece.rstrip()):]
+            out.append(f"{literal(lead)}*{_links(inner)}*{literal(trail)}")
+        elif bold:  # bold around nothing: the marks as written
+            out.append(literal(f"**{piece}**"))
         else:
-            out.append(_link(match.group("url")))
-        pos = match.end()
-    out.append(escape(text[pos:]))
+            out.append(_links(piece))
     return "".join(out)
 
 

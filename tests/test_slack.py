@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import json
 import logging
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ import yaml
 from adapters import slack_render as render
 from adapters.slack import SlackAdapter
 from bot.config import Config, ConfigError, ContentConfig, RolesConfig, SlackConfig
-from bot.messages import Attachment, Choice, DeliveryError, Incoming, Reply, Unreachable
+from bot.messages import Attachment, Choice, DeliveryError, Incoming, Reply, Unreachable, literal
 from bot.texts import t
 from tests.fakes.slack_api import BOT_ID, BOT_USER_ID, SlackApiMock
 from tests.fakes.slack_harness import (  # noqa: F401 (fixtures)
@@ -43,7 +44,23 @@ async def test_a_question_in_a_dm_is_answered_in_the_dm(slack):
     assert info.args["user"] == "U1" and info.args["include_locale"] in (True, "1", "true")
     [incoming] = slack.core.handled
     assert incoming == Incoming("slack", "U1", "D1", text="how many people attend EWRC", user_name="person-U1",
-                                language_hint="en-US", direct=True)
+                                language_hint="en-US", direct=True, command_prefix="/eventbot ")
+
+
+async def test_every_message_from_slack_says_commands_are_typed_with_the_slash_command(workspaces, form_config):
+    ws = await workspaces("http", form_config)
+    assert ws.adapter.command_prefix == "/eventbot "  # for the messages the core starts itself
+    await ws.dm("hello")
+    await ws.mention("hello")
+    await ws.command("help")
+    await ws.press({"action_id": "choice-1", "value": "/events"}, channel="D1")
+    view = await open_modal(ws)
+    await ws.submit(view, {"name": "Anna", "email": "anna@example.org", "member": "guest", "consent": True})
+    await ws.api.wait_for("chat.postMessage", 4)
+    assert len(ws.core.handled) == 4
+    assert {m.command_prefix for m in ws.core.handled} == {"/eventbot "}
+    signup = ws.core.store.book("trip").active("slack:U1")
+    assert signup is not None  # the modal's submission went through as well
 
 
 async def test_the_locale_is_fetched_once_and_answers_follow_it(slack):
@@ -714,11 +731,23 @@ async def test_no_token_or_secret_appears_in_the_logs(workspaces, caplog):
     ("**When:** 8 & 9 <Oct>", "*When:* 8 &amp; 9 &lt;Oct&gt;"),
     ("see https://example.org/a?b=1&c=2.", "see <https://example.org/a?b=1&amp;c=2>."),
     ("**https://example.org**", "*<https://example.org>*"),
-    ("<@U123> *not bold* `x`", "&lt;@U123&gt; *not bold* `x`"),
-    ("** **", "** **"),
+    ("<@U123> *not bold* `x`", "&lt;@U123&gt; \u200b*\u200bnot bold\u200b*\u200b \u200b`\u200bx\u200b`\u200b"),
+    ("** **", "\u200b*\u200b\u200b*\u200b \u200b*\u200b\u200b*\u200b"),
+    ("a\\*\\*b\\*\\* smart_city 2*3", "a\u200b*\u200b\u200b*\u200bb\u200b*\u200b\u200b*\u200b smart_city 2*3"),
+    ("**Note:** ~x~ _y_", "*Note:* \u200b~\u200bx\u200b~\u200b \u200b_\u200by\u200b_\u200b"),
 ])
 def test_markup_becomes_escaped_mrkdwn(text, expected):
     assert render.mrkdwn(text) == expected
+
+
+async def test_text_a_person_typed_is_posted_as_typed_not_as_formatting(http):
+    await http.adapter.send("C1", Reply(f"**No event** called {literal('**BIG** _news_ <!channel>')}"))
+    [post] = http.api.calls_to("chat.postMessage")
+    shown = section_text(post)
+    assert shown.startswith("*No event* called ")
+    typed = shown.removeprefix("*No event* called ")
+    assert typed.replace(render.ZWSP, "") == "**BIG** _news_ &lt;!channel&gt;"
+    assert not re.search(r"(^|\s)[*_~][^\s\u200b]", typed)  # no mark Slack could take as formatting
 
 
 def test_split_text_keeps_every_piece_within_the_limit():
