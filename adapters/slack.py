@@ -318,15 +318,18 @@ class SlackAdapter:
         name, locale = await self._person(user)
         text = render.plain_text(event.get("text") or "", self.bot_user_id)
         parent = event.get("thread_ts")  # in a thread: the message that started it (a forwarded question)
+        reply_to = parent if parent and parent != event.get("ts") else None
+        if not direct and reply_to is None:  # `@eventbot help` is the command, as on the slash command;
+            text = self._command_text(text)  # in a thread it may be an organiser's answer ("Start is at 9")
         incoming = Incoming(self.platform, user, channel, text=text, user_name=name, language_hint=locale,
-                            direct=direct, reply_to=parent if parent and parent != event.get("ts") else None,
-                            command_prefix=self.command_prefix)
+                            direct=direct, reply_to=reply_to, command_prefix=self.command_prefix)
         await self._answer(incoming, _Where(channel, thread_ts))
 
     async def _command(self, body: Mapping[str, Any], respond: AsyncRespond) -> None:
         user, channel = body["user_id"], body["channel_id"]
         name, locale = await self._person(user)
-        incoming = Incoming(self.platform, user, channel, text=self._command_text(body.get("text") or ""),
+        text = self._command_text(render.plain_text(body.get("text") or "", self.bot_user_id))
+        incoming = Incoming(self.platform, user, channel, text=text,
                             user_name=name or body.get("user_name", ""), language_hint=locale,
                             direct=channel.startswith("D"), command_prefix=self.command_prefix)
         where = _Where(channel, respond=respond)
@@ -337,8 +340,7 @@ class SlackAdapter:
             await self._answer(incoming, where)
 
     def _command_text(self, text: str) -> str:
-        """`/eventbot topics ewrc` is the command /topics; `/eventbot <question>` is the question."""
-        text = render.plain_text(text, self.bot_user_id)
+        """`topics ewrc` after `/eventbot` or `@eventbot` is the command /topics; anything else is the question."""
         if not text:
             return "/start"
         word = text.split(maxsplit=1)[0].lower()

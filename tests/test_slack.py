@@ -80,6 +80,19 @@ async def test_a_mention_in_a_channel_is_answered_in_its_thread(slack):
     assert incoming.text == "how many people attend EWRC" and incoming.direct is False
 
 
+async def test_a_mention_with_a_command_word_is_the_command(slack):
+    person = Chat(slack, "U1")
+    help_text = await person.mention("help")
+    assert "/eventbot topics" in section_text(help_text)
+    details = await person.mention("event ewrc")
+    assert "Brussels" in section_text(details)
+    await person.mention("")  # the bare mention: the welcome, as the bare slash command
+    await slack.dm("help")  # in the DM a word is a question, as typed
+    await slack.api.wait_for("chat.postMessage", 4)
+    await person.mention("Start is at 9", thread_ts="1700000000.000001")  # in a thread: an answer, not /start
+    assert [m.text for m in slack.core.handled] == ["/help", "/event ewrc", "/start", "help", "Start is at 9"]
+
+
 async def test_buttons_continue_the_dialog_from_the_app_home(slack):
     await slack.event({"type": "app_home_opened", "user": "U1", "channel": "D1", "tab": "home"})
     [publish] = await slack.api.wait_for("views.publish")
@@ -127,7 +140,7 @@ async def test_the_slash_command_is_acknowledged_and_answered_privately(slack):
         assert ack.get("payload") in (None, {})
     [response] = await slack.api.wait_for("response")
     assert response.args["response_type"] == "ephemeral"
-    assert "/topics" in section_text(response)
+    assert "/eventbot topics" in section_text(response)  # commands named as they are typed on Slack
     assert slack.core.handled[-1].text == "/help"
     assert not slack.api.calls_to("chat.postMessage")
 
