@@ -49,6 +49,7 @@ HISTORY_MARGIN = 120.0  # seconds before a send began that was_delivered also lo
 SEEN_EVENTS = 10_000  # event ids remembered in memory to drop Slack's retries of handled events
 STALE = "/stale"
 CONNECT_TIMEOUT = 30.0  # seconds to establish the Socket Mode connection at start
+PROFILE_WAIT = 1.0  # seconds a modal submission waits for the person's locale (Slack wants an answer in 3)
 _REDACTED_LOGGERS = ("slack_sdk", "slack_bolt", "aiohttp", "eventbot", __name__)
 
 
@@ -308,8 +309,12 @@ class SlackAdapter:
         self._spawn(body["user"]["id"], self._choice(body, action, respond))
 
     async def _on_form_submitted(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
-        # acknowledged by the work itself, in the person's turn: the answer to Slack carries the field errors
-        self._spawn(body["user"]["id"], self._form_submitted(ack, body["user"]["id"], view))
+        # checked and acknowledged at once, not behind the person's queued work: Slack waits three
+        # seconds for the answer (the field errors); the confirmation is posted in the person's turn
+        user = body["user"]["id"]
+        done = await self._form_submitted(ack, user, view)
+        if done is not None:
+            self._spawn(user, self._in_dm(*done))
 
     async def _converse(self, event: Mapping[str, Any], thread_ts: str | None, direct: bool) -> None:
         user, channel = event["user"], event["channel"]
@@ -391,26 +396,30 @@ class SlackAdapter:
             log.warning("could not open a Slack modal (%s): the form continues in the DM", self._describe(exc))
             await self._in_dm(replace(incoming, text=f"/signup {form.event_id}", payload=None))
 
-    async def _form_submitted(self, ack: Any, user: str, view: dict[str, Any]) -> None:
-        """Check the submitted form: Slack's field errors beside the fields, or the signup's replies in the DM."""
+    async def _form_submitted(self, ack: Any, user: str, view: dict[str, Any]) -> tuple[Incoming, list[Reply]] | None:
+        """Check the submitted form and answer Slack: the field errors beside the fields, or the modal closes
+        and the signup's replies are returned (for the DM)."""
         metadata = modal.metadata(view)
         event_id, started_in = str(metadata.get("event") or ""), str(metadata.get("channel") or "")
         answers, consented = modal.answers(view)
-        name, locale = await self._person(user)
+        try:  # known from the command that opened the modal; a slow users.info must not miss Slack's 3 seconds
+            name, locale = await asyncio.wait_for(self._person(user), PROFILE_WAIT)
+        except asyncio.TimeoutError:
+            name, locale = "", None
         incoming = Incoming(self.platform, user, started_in, user_name=name, language_hint=locale, direct=True,
                             command_prefix=self.command_prefix)
         problems, replies = await self.bot.submit_signup(incoming, event_id, answers, consented)
         if problems:
             if set(problems) <= modal.block_ids(view):
                 await ack(response_action="errors", errors=problems)
-                return
+                return None
             form = await self.bot.signup_form(incoming, event_id)  # the form changed (a reload) since it was opened
             if isinstance(form, FormView):  # show the new form; its errors come with the next submission
                 await ack(response_action="update", view=modal.form_view(form, metadata))
-                return
+                return None
             replies = form
         await ack()
-        await self._in_dm(incoming, replies)
+        return incoming, replies
 
     async def _in_dm(self, incoming: Incoming, replies: list[Reply] | None = None) -> None:
         """Deliver replies (or the core's answer to the message) in the person's DM with the bot."""

@@ -407,6 +407,24 @@ async def test_a_modal_with_an_invalid_field_gets_slacks_field_errors_and_a_vali
     assert signup.answers == {"name": "Anna de Vries", "email": "anna@example.org", "member": "guest", "bike": None}
 
 
+@pytest.mark.parametrize("mode", ["http", "socket"])
+async def test_a_modal_submission_is_answered_while_that_persons_earlier_message_is_still_being_handled(
+        workspaces, form_config, mode):
+    ws = await workspaces(mode, form_config)
+    view = await open_modal(ws)
+    ws.core.gate.clear()  # the core is stuck on the person's next message...
+    await ws.dm("Where does the trip go?")
+    await until(lambda: len(ws.core.handled) == 1)
+    invalid = await ws.submit(view, {"name": "Anna", "email": "nope", "member": "guest", "consent": True})
+    assert invalid == {"response_action": "errors", "errors": {"email": t("form_invalid_email", "en")}}
+    valid = await ws.submit(view, {"name": "Anna", "email": "anna@example.org", "member": "guest", "consent": True})
+    assert valid == {}  # ...and both submissions were answered meanwhile: the modal closed
+    assert not ws.core.gate.is_set() and not ws.api.calls_to("chat.postMessage")
+    ws.core.gate.set()
+    answer, confirmed = await ws.api.wait_for("chat.postMessage", 2)  # then in the person's order
+    assert "Koriyama" in section_text(answer) and "You are signed up for Study trip" in section_text(confirmed)
+
+
 async def test_consent_left_unticked_is_an_error_beside_the_checkbox(workspaces, form_config):
     ws = await workspaces("http", form_config)
     view = await open_modal(ws)
