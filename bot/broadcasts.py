@@ -201,6 +201,19 @@ class Broadcasts:
         choices = (Choice(t("button_send", lang), f"{BC} {token} send"), stop) if targets else (stop,)
         return Reply("\n\n".join(lines), choices)
 
+    async def stop_dialog(self, turn: Turn) -> list[Reply]:
+        """/stop during the broadcast dialog: nothing is sent."""
+        turn.profile = turn.profile.with_(dialog=None)
+        return [Reply(t("flow_stop_broadcast", turn.language))]
+
+    def resume(self, turn: Turn) -> list[Reply]:
+        """The current step again, after the person did something else."""
+        dialog, event = self._current(turn)
+        if event is None:
+            turn.profile = turn.profile.with_(dialog=None)
+            return []
+        return [self.prompt(event, dialog, turn.language)]
+
     async def answer(self, turn: Turn, text: str) -> list[Reply]:
         """Typed text in the dialog: the message in the language being asked for."""
         dialog, event = self._current(turn)
@@ -250,7 +263,7 @@ class Broadcasts:
         report_to = {"platform": message.platform, "chat_id": message.chat_id, "language": turn.language}
 
         def change() -> int:
-            bot.store.put_profile(turn.profile)
+            bot.store.put_profile(turn.stored())
             return self.create(event, dialog["texts"], dialog["audience"], dialog["language"], turn.user_key, report_to)
 
         broadcast_id = await bot.store.transact(change)

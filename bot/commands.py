@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Awaitable, Callable
+import re
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable
+
+from bot import dialogs
 
 from bot.messages import Incoming, Reply
 from bot.texts import TEXTS
@@ -34,8 +38,9 @@ class Command:
 class Turn:
     """One incoming message being handled: who, in which language, about which event.
 
-    Handlers change `profile` (e.g. its dialog) and `event`; the core saves them after
-    the turn. A handler that changes other data saves `profile` in the same transaction.
+    Handlers change `profile` (e.g. its dialog: the one in progress in this chat) and
+    `event`; the core saves them after the turn. A handler that changes other data
+    saves `stored()` in the same transaction.
     """
 
     user_key: str
@@ -46,6 +51,36 @@ class Turn:
     message: Incoming = field(default_factory=lambda: Incoming("", "", ""))
     profile: "Profile | None" = None
     forgotten: bool = False  # /forget ran: nothing about this person may be saved after the turn
+    dialog_before: dict[str, Any] | None = None  # the dialog this turn's message answered
+
+    def stored(self, profile: "Profile | None" = None) -> "Profile":
+        """The profile (this turn's, or one derived from it) as it is saved: dialogs folded back per chat."""
+        chosen = profile or self.profile
+        assert chosen is not None
+        return dialogs.fold(chosen, self.message.chat_id, self.dialog_before)
+
+
+def commands_written(reply: Reply, prefix: str, names: Iterable[str]) -> Reply:
+    """The reply with every "/command" it names written with the platform's prefix ("/eventbot signup" on Slack).
+
+    Payloads stay as they are (the core reads them); web addresses are left alone.
+    """
+    pattern = _command_pattern(tuple(sorted(names, key=len, reverse=True)))
+    if pattern is None:
+        return reply
+
+    def written(text: str) -> str:
+        return pattern.sub(lambda m: prefix + m.group(1), text)
+
+    return replace(reply, text=written(reply.text),
+                   choices=tuple(replace(c, label=written(c.label)) for c in reply.choices))
+
+
+@lru_cache(maxsize=8)
+def _command_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not names:
+        return None
+    return re.compile(r"(?<![\w/.:@-])/(" + "|".join(map(re.escape, names)) + r")(?![\w/-])")
 
 
 def parse_command(text: str) -> tuple[str, str] | None:
@@ -73,6 +108,10 @@ class Registry:
     def get(self, name: str) -> Command | None:
         """The command called name, if any."""
         return self._commands.get(name)
+
+    def names(self) -> tuple[str, ...]:
+        """Every command's name."""
+        return tuple(self._commands)
 
     def visible(self) -> list[Command]:
         """The commands shown in help and platform menus."""

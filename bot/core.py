@@ -6,16 +6,16 @@ import asyncio
 import datetime as dt
 import logging
 import zoneinfo
-from typing import Callable
+from typing import Any, Callable
 
-from bot import language
+from bot import dialogs, language
 from bot.broadcasts import Broadcasts
 from bot.calendar import event_ics
-from bot.commands import Command, Registry, Turn, parse_command
+from bot.commands import Command, Registry, Turn, commands_written, parse_command
 from bot.datafiles import StorageError
 from bot.handoff import Handoff
 from bot.insights import Insights
-from bot.messages import Choice, FormView, Incoming, Messenger, Reply
+from bot.messages import Choice, FormView, Incoming, Messenger, Reply, literal
 from bot.outbox import Deliverer
 from bot.roles import Roles
 from bot.signup_dialog import SignupDialog
@@ -66,6 +66,7 @@ class Bot:
             *self.broadcasts.commands(),
             *self.handoff.commands(),
             Command("language", self._language, "help_language", args="CODE"),
+            Command("stop", self._stop, "help_stop"),
             Command("reload", self._reload, "help_reload", hidden=True),
             Command("answer", self._answer, hidden=True),
             Command("stale", self.stale, hidden=True),
@@ -194,7 +195,12 @@ class Bot:
         """The language to write to a person in when they did not just write (notifications)."""
         return language.for_notification(profile, self.default_language, signed_up_in)
 
-    async def _dispatch(self, message: Incoming, profile: Profile) -> list[Reply]:
+    def flows(self) -> dict[str, Any]:
+        """The dialog kinds by name: each answers typed text, stops and resumes itself."""
+        return {"signup": self.dialog, "broadcast": self.broadcasts, "ask": self.handoff}
+
+    async def _dispatch(self, message: Incoming, stored: Profile) -> list[Reply]:
+        profile = dialogs.open_in(stored, message.chat_id)
         text = (message.payload or message.text or "").strip()
         command = parse_command(text)
         thread = self.handoff.thread_of(message) if command is None else None
@@ -206,32 +212,74 @@ class Bot:
         detected = None if command or message.payload or profile.dialog else detect(text)
         written = detected if detected or not (command or message.payload or profile.dialog) else profile.detected_language
         turn = Turn(message.user_key, self._language_of(profile, message, written), profile.last_event,
-                    message.direct, message=message, profile=profile)
-        if command is None and profile.dialog:
-            flows = {"broadcast": self.broadcasts, "ask": self.handoff}
+                    message.direct, message=message, profile=profile, dialog_before=profile.dialog)
+        flows = self.flows()
+        if message.media and not text:
+            replies = [Reply(t("media_text_only", turn.language))]
+        elif command is None and profile.dialog:
             replies = await flows.get(profile.dialog.get("kind"), self.dialog).answer(turn, text)
         elif command is None:
             replies = await self._question(turn, text, detected or turn.language)
         else:
             name, args = command
             handler = self.registry.get(name)
-            replies = await handler.handler(turn, args) if handler else [Reply(t("unknown_command", turn.language, command=name))]
-            if (not turn.forgotten and turn.profile.dialog and name not in _FORM_COMMANDS
-                    and turn.profile.dialog.get("kind") == "signup"):
+            replies = await handler.handler(turn, args) if handler else [
+                Reply(t("unknown_command", turn.language, command=literal(name, 40)))]
+            dialog = turn.profile.dialog
+            if (not turn.forgotten and dialog and dialog is turn.dialog_before and name not in _FORM_COMMANDS
+                    and dialog.get("kind") == "signup"):
                 replies += self.dialog.resume(turn)
         if turn.forgotten:
             return replies
-        changed = turn.profile.with_(
+        replies = self._after_flow(turn) + replies if self._started_on_top(turn) else replies + self._after_flow(turn)
+        changed = turn.stored(turn.profile.with_(
             unreachable=False,
             name=message.user_name or turn.profile.name,
             detected_language=detected or turn.profile.detected_language,
             last_language=turn.language,
             last_event=turn.event,
             language=turn.chosen_language or turn.profile.language,
-        )
-        if changed != self.store.profile(message.user_key):
+        ))
+        if changed != stored:
             await self.store.save(changed)
-        return replies
+        return [self._written_for(message.command_prefix, r) for r in replies]
+
+    @staticmethod
+    def _started_on_top(turn: Turn) -> bool:
+        before, after = turn.dialog_before, turn.profile.dialog
+        return bool(before and after and before.get("kind") != after.get("kind"))
+
+    def _after_flow(self, turn: Turn) -> list[Reply]:
+        """When a flow started on top of another, say the other waits; when it ended, resume the other."""
+        before, after = turn.dialog_before, turn.profile.dialog
+        if self._started_on_top(turn):
+            return [Reply(t(f"flow_waits_{before['kind']}", turn.language))] if before else []
+        if before is None or after is not None:
+            return []
+        under = dialogs.waiting(turn.profile, turn.message.chat_id)
+        flow = self.flows().get((under or {}).get("kind", ""))
+        if under is None or flow is None:
+            return []
+        # the finished dialog leaves the stack now; the one under it is answered next
+        turn.profile = dialogs.fold(turn.profile, turn.message.chat_id, before)
+        turn.profile = dialogs.open_in(turn.profile, turn.message.chat_id)
+        turn.dialog_before = turn.profile.dialog
+        return flow.resume(turn)
+
+    async def _stop(self, turn: Turn, args: str) -> list[Reply]:
+        """/stop: leave the dialog in progress in this chat; the dialog says what it stopped."""
+        dialog = turn.profile.dialog
+        flow = self.flows().get((dialog or {}).get("kind", ""))
+        if dialog is None or flow is None:
+            turn.profile = turn.profile.with_(dialog=None)
+            return [Reply(t("flow_none", turn.language))]
+        return await flow.stop_dialog(turn)
+
+    def _written_for(self, prefix: str, reply: Reply) -> Reply:
+        """The reply with every command it names written as this platform types commands."""
+        if prefix == "/":
+            return reply
+        return commands_written(reply, prefix, self.registry.names())
 
     # --- shared helpers for the parts of the core ------------------------------------
 
@@ -333,7 +381,14 @@ class Bot:
         return [Reply(t("reload_done", turn.language) + "\n" + changes.summary())]
 
     async def stale(self, turn: Turn, args: str) -> list[Reply]:
-        """A button the adapter no longer recognises (e.g. from before a restart)."""
+        """A button the adapter no longer recognises, or from an earlier step (pressed twice).
+
+        With a dialog in progress in this chat, its current step again; otherwise where to go from here.
+        """
+        flow = self.flows().get((turn.profile.dialog or {}).get("kind", "")) if turn.profile else None
+        resumed = flow.resume(turn) if flow else []
+        if resumed:
+            return [Reply(t("stale_step", turn.language))] + resumed
         return [Reply(t("stale_choice", turn.language))] + await self._start(turn, "")
 
     async def _answer(self, turn: Turn, args: str) -> list[Reply]:

@@ -48,6 +48,15 @@ class Handoff:
             return [Reply(t("ask_what", lang), (Choice(t("button_stop", lang), "/stop"),))]
         return await self._forward(turn, question)
 
+    async def stop_dialog(self, turn: Turn) -> list[Reply]:
+        """/stop instead of the question: nothing is passed on."""
+        turn.profile = turn.profile.with_(dialog=None)
+        return [Reply(t("flow_stop_ask", turn.language))]
+
+    def resume(self, turn: Turn) -> list[Reply]:
+        """The question is still wanted, after the person did something else."""
+        return [Reply(t("ask_what", turn.language), (Choice(t("button_stop", turn.language), "/stop"),))]
+
     async def answer(self, turn: Turn, text: str) -> list[Reply]:
         """The question typed after /ask."""
         turn.profile = turn.profile.with_(dialog=None)

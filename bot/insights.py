@@ -182,7 +182,7 @@ class Insights:
                 if answer.band == "suggest":
                     last = {"id": doc_id, "candidates": [c["id"] for c in record["candidates"]]}
                 turn.profile = profile.with_(last_question=last)
-                bot.store.put_profile(turn.profile)
+                bot.store.put_profile(turn.stored())
             return doc_id
 
         doc_id = await bot.store.transact(change)
@@ -204,7 +204,7 @@ class Insights:
 
         def change() -> bool:
             turn.profile = profile.with_(last_question=None)
-            bot.store.put_profile(turn.profile)
+            bot.store.put_profile(turn.stored())
             record = questions.get(int(last.get("id", 0)))
             if record is None or record.get("user_key") != turn.user_key or record.get("picked"):
                 return False

@@ -35,7 +35,6 @@ class SignupDialog:
         return [
             Command("signup", self.start, "help_signup", args="[EVENT]"),
             Command("back", self.back, "help_back"),
-            Command("stop", self.stop, "help_stop"),
             Command("form", self.action, hidden=True),
         ]
 
@@ -279,12 +278,10 @@ class SignupDialog:
         turn.profile = turn.profile.with_(dialog=dialog)
         return [self.prompt(event, dialog, turn.language)]
 
-    async def stop(self, turn: Turn, args: str) -> list[Reply]:
-        """/stop: leave the form; nothing is kept."""
-        if not turn.profile.dialog:
-            return [Reply(t("form_none", turn.language))]
+    async def stop_dialog(self, turn: Turn) -> list[Reply]:
+        """/stop during the form: leave it; nothing is kept."""
         turn.profile = turn.profile.with_(dialog=None)
-        return [Reply(t("form_stopped", turn.language))]
+        return [Reply(t("flow_stop_signup", turn.language))]
 
     # --- confirming -----------------------------------------------------------------
 
@@ -316,7 +313,7 @@ class SignupDialog:
                 turn.user_key, capacity=settings.capacity, waitlist=settings.waitlist, now=bot.clock(),
                 platform=message.platform, user_id=message.user_id, name=message.user_name, language=lang,
                 priority=forms.priority(settings.form, answers), answers=answers, consent_at=consent_at)
-            bot.store.put_profile(done)
+            bot.store.put_profile(turn.stored(done))
             return signup
 
         try:

@@ -45,7 +45,8 @@ class Profile:
     last_event: str | None = None  # the event they last viewed or named
     unreachable: bool = False  # the platform refused a message (blocked, left); cleared when they write
     name: str = ""  # display name on the platform
-    dialog: dict[str, Any] | None = None  # a multi-step flow in progress (signup form, confirmation)
+    dialog: dict[str, Any] | None = None  # during a turn: the flow in progress in its chat (see bot/dialogs.py)
+    dialogs: dict[str, list[dict[str, Any]]] | None = None  # flows in progress per chat, the answered one last
     last_question: dict[str, Any] | None = None  # the last question that got "did you mean" (for insights)
 
     def with_(self, **changes: Any) -> "Profile":

@@ -80,7 +80,7 @@ async def test_a_form_in_progress_survives_a_restart(person):
 async def test_stop_keeps_nothing_and_stale_form_buttons_are_polite(person):
     anna = person("anna")
     out = await anna.say("/signup trip", "Anna", "/stop", "/mysignups", "/form abc123 confirm")
-    assert "Stopped. Nothing was saved." in out
+    assert "Signup stopped. Nothing was saved." in out
     assert "You have no signups." in out
     assert "That button is no longer valid." in out
 

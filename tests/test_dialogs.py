@@ -1,0 +1,100 @@
+"""Dialogs per (person, chat), flows that wait for each other, /stop and buttons pressed twice.
+
+Driven through the core's adapter surface (`Bot.handle` with the messages an adapter
+builds), so a group and a private chat of the same person can be told apart.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.app import build_bot
+from bot.config import Config, ContentConfig, RolesConfig
+from bot.messages import Incoming, Reply
+
+CONTENT = Path(__file__).parent / "data" / "signup_content"
+ORGANISER = "telegram:99"
+
+
+@pytest.fixture
+async def bot(tmp_path, clock):
+    config = Config(content=ContentConfig(path=CONTENT), data_dir=tmp_path,
+                    roles=RolesConfig(organisers={"trip": [ORGANISER]}))
+    bot, store = build_bot(config, clock)
+    yield bot
+    await bot.stop()
+    store.close()
+
+
+def text(replies: list[Reply]) -> str:
+    return "\n".join(r.text for r in replies)
+
+
+async def say(bot, words: str, user: str = "7", chat: str = "7", direct: bool = True, payload: str | None = None):
+    message = Incoming("telegram", user, chat, text="" if payload else words, payload=payload, direct=direct)
+    return await bot.handle(message)
+
+
+async def test_a_prompt_opened_in_a_group_does_not_capture_the_next_private_message(bot):
+    out = text(await say(bot, "/ask", chat="-100", direct=False))
+    assert "question" in out.lower()
+    out = text(await say(bot, "/signup trip"))  # in the private chat: a command, not the question
+    assert "Your name" in out, out
+    out = text(await say(bot, "Anna"))  # the form's answer, not a question for the organisers
+    assert "Your e-mail address" in out, out
+
+
+async def test_ask_halfway_through_a_form_lets_the_form_wait_and_resume(bot):
+    await say(bot, "/signup trip")
+    await say(bot, "Anna")
+    out = text(await say(bot, "/ask"))
+    assert "Your signup form waits" in out, out
+    out = text(await say(bot, "Is there a vegetarian dinner?"))
+    assert "We are in the middle of your signup" in out, out
+    assert "Your e-mail address" in out  # the step the form was at, answers kept
+    out = text(await say(bot, "anna@example.org"))
+    assert "Are you a member?" in out, out
+
+
+async def test_stop_says_what_it_stopped(bot):
+    await say(bot, "/signup trip")
+    assert "Signup stopped" in text(await say(bot, "/stop"))
+    await say(bot, "/ask")
+    assert "Question cancelled" in text(await say(bot, "/stop"))
+    await say(bot, "/broadcast trip", user="99", chat="99")
+    out = text(await say(bot, "/stop", user="99", chat="99"))
+    assert "Broadcast cancelled" in out, out
+    assert "/signup" not in out
+    assert "nothing in progress" in text(await say(bot, "/stop")).lower()
+
+
+async def test_stopping_a_flow_on_top_of_a_form_brings_the_form_back(bot):
+    await say(bot, "/signup trip")
+    await say(bot, "/ask")
+    out = text(await say(bot, "/stop"))
+    assert "Question cancelled" in out and "Your name" in out, out
+    out = text(await say(bot, "/stop"))
+    assert "Signup stopped" in out
+
+
+async def test_a_form_button_pressed_twice_shows_the_current_step_not_the_welcome(bot):
+    await say(bot, "/signup trip")
+    await say(bot, "Anna")
+    replies = await say(bot, "anna@example.org")  # now at "Are you a member?"
+    guest = next(c.payload for r in replies for c in r.choices if c.label == "Guest")
+    await say(bot, "", payload=guest)
+    out = text(await say(bot, "", payload=guest))  # the same button again
+    assert "earlier step" in out, out
+    assert "Your age" in out
+    assert "Hello!" not in out
+
+
+async def test_a_group_dialog_and_a_private_dialog_live_side_by_side(bot):
+    await say(bot, "/ask", chat="-100", direct=False)
+    await say(bot, "/signup trip")
+    out = text(await say(bot, "/stop", chat="-100", direct=False))
+    assert "Question cancelled" in out, out
+    out = text(await say(bot, "Anna"))
+    assert "Your e-mail address" in out, out
