@@ -94,8 +94,8 @@ class Broadcasts:
     def commands(self) -> list[Command]:
         """The commands this part of the core answers."""
         return [
-            Command("broadcast", self.broadcast, "help_broadcast", args="EVENT | cancel ID", hidden=True),
-            Command("broadcasts", self.list, "help_broadcasts", hidden=True),
+            Command("broadcast", self.broadcast, "help_broadcast", args="EVENT | cancel ID", role="organiser"),
+            Command("broadcasts", self.list, "help_broadcasts", role="organiser"),
             Command("bc", self.action, hidden=True),
         ]
 

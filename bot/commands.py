@@ -27,6 +27,7 @@ class Command:
     help_key: str = ""
     args: str = ""
     hidden: bool = False
+    role: str = ""  # "organiser" or "admin": shown in /help only to people with that role
 
     def help(self, lang: str) -> str:
         """The one-line help text in lang."""
@@ -113,6 +114,6 @@ class Registry:
         """Every command's name."""
         return tuple(self._commands)
 
-    def visible(self) -> list[Command]:
-        """The commands shown in help and platform menus."""
-        return [c for c in self._commands.values() if not c.hidden]
+    def visible(self, role: str = "") -> list[Command]:
+        """The commands shown in help and platform menus: everyone's, or those of one role."""
+        return [c for c in self._commands.values() if not c.hidden and c.role == role]

@@ -67,7 +67,7 @@ class Bot:
             *self.handoff.commands(),
             Command("language", self._language, "help_language", args="CODE"),
             Command("stop", self._stop, "help_stop"),
-            Command("reload", self._reload, "help_reload", hidden=True),
+            Command("reload", self._reload, "help_reload", role="admin"),
             Command("answer", self._answer, hidden=True),
             Command("stale", self.stale, hidden=True),
         ):
@@ -321,16 +321,23 @@ class Bot:
                       self._event_choices(turn.language))]
 
     async def _help(self, turn: Turn, args: str) -> list[Reply]:
-        lines = [t("help_header", turn.language)]
-        for command in self.commands():
-            usage = f"/{command.name}" + (f" {command.args}" if command.args else "")
-            lines.append(f"{usage}: {command.help(turn.language)}")
+        lines = [t("help_header", turn.language)] + self._help_lines(self.commands(), turn.language)
+        roles = [("organiser", self.roles.organises_any(turn.user_key)), ("admin", self.roles.is_admin(turn.user_key))]
+        own = [c for role, has in roles if has for c in self.registry.visible(role)]
+        if own:
+            lines += ["", t("help_organiser_header", turn.language)] + self._help_lines(own, turn.language)
         return [Reply("\n".join(lines))]
+
+    @staticmethod
+    def _help_lines(commands: list[Command], lang: str) -> list[str]:
+        return [f"/{c.name}" + (f" {c.args}" if c.args else "") + f": {c.help(lang)}" for c in commands]
 
     async def _events(self, turn: Turn, args: str) -> list[Reply]:
         return [Reply(self._event_list(turn.language), self._event_choices(turn.language))]
 
     async def _event(self, turn: Turn, args: str) -> list[Reply]:
+        if not args.strip():  # what a platform's command menu sends: pick one
+            return [Reply(t("choose_event", turn.language), self._event_choices(turn.language))]
         event = self.resolve_event(args, turn)
         if event is None:
             return self.unknown_event(turn, args)
@@ -452,7 +459,7 @@ class Bot:
         return events.get(key.lower()) or self.knowledge.find_event(key)
 
     def unknown_event(self, turn: Turn, name: str) -> list[Reply]:
-        return [Reply(t("unknown_event", turn.language, name=name), self._event_choices(turn.language))]
+        return [Reply(t("unknown_event", turn.language, name=literal(name, 60)), self._event_choices(turn.language))]
 
     def name(self, event: Event, lang: str) -> str:
         return self.knowledge.localized(event.names, lang, event.id) or event.id

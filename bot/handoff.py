@@ -12,7 +12,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from bot.commands import Command, Turn
-from bot.messages import Choice, DeliveryError, Incoming, Reply
+from bot.messages import Choice, DeliveryError, Incoming, Reply, literal
 from bot.roles import ALL_EVENTS
 from bot.texts import t
 
@@ -32,7 +32,7 @@ class Handoff:
     def commands(self) -> list[Command]:
         """The commands this part of the core answers."""
         return [Command("ask", self.ask, "help_ask", args="QUESTION"),
-                Command("faqstub", self.faqstub, hidden=True)]
+                Command("faqstub", self.faqstub, "help_faqstub", role="organiser")]
 
     def chat_for(self, event_id: str | None) -> tuple[str, str] | None:
         """The organiser chat (platform, chat id) of an event, or of all events."""
@@ -70,10 +70,10 @@ class Handoff:
         if target is None or messenger is None:
             contact = bot.contact(event, lang) if event else t("contact_organisers", lang)
             return [Reply(t("ask_no_chat", lang, contact=contact))]
-        name = turn.message.user_name or t("ask_someone", bot.default_language)
+        name = literal(turn.message.user_name, 80) or t("ask_someone", bot.default_language)
         where = bot.name(event, bot.default_language) if event else "–"
         text = t("handoff_forward", bot.default_language, name=name, platform=turn.message.platform, event=where,
-                 question=question)
+                 question=literal(question, 2000))
         try:
             message_id = await messenger.send(target[1], Reply(text))
         except DeliveryError:
@@ -107,7 +107,7 @@ class Handoff:
         lang = record.get("language") or bot.default_language
         event = bot.knowledge.content.events.get(record.get("event") or "")
         where = bot.name(event, lang) if event else ""
-        text = t("handoff_answer", lang, event=where, answer=message.text.strip())
+        text = t("handoff_answer", lang, event=where, answer=literal(message.text.strip(), None))
         choices = ((t("button_reply", lang), "/ask"),)
 
         def change() -> None:

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from rapidfuzz import fuzz, process
 
 from bot.commands import Command, Turn
-from bot.messages import Choice, Reply
+from bot.messages import Choice, Reply, literal
 from bot.texts import t
 from faq.knowledge import Answer
 from faq.matcher import Analyzer
@@ -155,7 +155,7 @@ class Insights:
 
     def commands(self) -> list[Command]:
         """The commands this part of the core answers."""
-        return [Command("unanswered", self.unanswered, "help_unanswered", args="[EVENT]", hidden=True)]
+        return [Command("unanswered", self.unanswered, "help_unanswered", args="[EVENT]", role="organiser")]
 
     # --- logging --------------------------------------------------------------------
 
@@ -252,9 +252,7 @@ class Insights:
 
     def _group_line(self, number: int, group: Group, lang: str, show_event: bool) -> str:
         bot = self.bot
-        text = group.representative.text
-        if len(text) > SHOWN_TEXT:
-            text = text[:SHOWN_TEXT - 1].rstrip() + "…"
+        text = literal(group.representative.text, SHOWN_TEXT)
         line = f"{number}. " + t("unanswered_item", lang, count=group.count, people=group.people, text=text,
                                    languages=", ".join(group.languages))
         if show_event:

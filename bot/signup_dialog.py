@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot import forms
 from bot.commands import Command, Turn
-from bot.messages import Attachment, Choice, FieldView, FormView, Reply
+from bot.messages import Attachment, Choice, FieldView, FormView, Reply, literal
 from bot.signups import AlreadySignedUp, EventFull
 from bot.texts import t
 from faq.content import Event
@@ -134,7 +134,7 @@ class SignupDialog:
         yes, no = t("button_yes", lang), t("button_no", lang)
         for field in fields:
             value = forms.shown(field, dialog["answers"].get(field.id), lang, yes, no)
-            lines.append(f"• {forms.label(field.labels, lang, event.default_language)}: {value}")
+            lines.append(f"• {forms.label(field.labels, lang, event.default_language)}: {literal(str(value))}")
         choices = [Choice(t("button_confirm", lang), f"{FORM} {token} confirm")]
         if fields:
             choices.append(Choice(t("button_edit", lang), f"{FORM} {token} edit"))

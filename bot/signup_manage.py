@@ -32,7 +32,7 @@ class SignupManager:
             Command("mysignups", self.mysignups, "help_mysignups"),
             Command("cancel", self.cancel, "help_cancel", args="[EVENT]"),
             Command("forget", self.forget, "help_forget"),
-            Command("export", self.export, "help_export", args="EVENT [csv|json] [confirmed|waitlist|all]", hidden=True),
+            Command("export", self.export, "help_export", args="EVENT [csv|json] [confirmed|waitlist|all]", role="organiser"),
             Command("offer", self.offer, hidden=True),
             Command("calendar", self.calendar, hidden=True),
         ]
@@ -64,8 +64,17 @@ class SignupManager:
             choices.append(Choice(t("button_cancel_signup", lang), f"/cancel {signup.event}"))
         return tuple(choices)
 
+    @staticmethod
+    def privately(turn: Turn, payload: str) -> list[Reply]:
+        """A command about the person's own data, asked in a group: it continues in the private chat."""
+        lang = turn.language
+        return [Reply(t("continue_privately_generic", lang), (Choice(t("button_open_private", lang), payload[:64]),),
+                      private=True)]
+
     async def mysignups(self, turn: Turn, args: str) -> list[Reply]:
-        """/mysignups: every active signup with its state."""
+        """/mysignups: every active signup with its state (in a group: in the private chat)."""
+        if not turn.direct:
+            return self.privately(turn, "/mysignups")
         signups = self.bot.store.signups_of(turn.user_key)
         if not signups:
             return [Reply(t("mysignups_none", turn.language), (Choice(t("button_signup", turn.language), "/signup"),))]
@@ -87,6 +96,8 @@ class SignupManager:
     async def cancel(self, turn: Turn, args: str) -> list[Reply]:
         """/cancel [EVENT] asks to confirm; /cancel EVENT yes cancels and moves the waiting list up."""
         bot, lang = self.bot, turn.language
+        if not turn.direct:  # personal data stays out of groups
+            return self.privately(turn, f"/cancel {args.strip()}".strip())
         key, _, answer = args.strip().partition(" ")
         if not key:
             signups = bot.store.signups_of(turn.user_key)

@@ -98,3 +98,38 @@ async def test_a_group_dialog_and_a_private_dialog_live_side_by_side(bot):
     assert "Question cancelled" in out, out
     out = text(await say(bot, "Anna"))
     assert "Your e-mail address" in out, out
+
+
+async def test_mysignups_and_cancel_in_a_group_continue_in_the_private_chat(bot):
+    for command in ("/mysignups", "/cancel trip"):
+        replies = await say(bot, command, chat="-100", direct=False)
+        assert len(replies) == 1 and replies[0].private, replies
+        assert replies[0].choices[0].payload == command
+        assert "Study trip" not in replies[0].text
+
+
+async def test_event_without_an_argument_lists_the_events_to_pick_from(bot):
+    replies = await say(bot, "/event")
+    assert "Which event?" in replies[0].text
+    assert [c.payload for c in replies[0].choices][:1] == ["/event trip"]
+
+
+async def test_organisers_see_their_commands_in_help_and_participants_do_not(bot):
+    participant = text(await say(bot, "/help"))
+    organiser = text(await say(bot, "/help", user="99", chat="99"))
+    for command in ("/broadcast", "/export", "/unanswered", "/faqstub"):
+        assert command in organiser, organiser
+        assert command not in participant, participant
+    assert "For organisers" in organiser and "/reload" not in organiser  # admins only
+
+
+async def test_text_a_person_typed_is_echoed_literally_and_cut(bot):
+    out = text(await say(bot, "/event **BIG**"))
+    assert "\\*\\*BIG\\*\\*" in out  # escaped: every renderer shows it as typed, never bold
+    out = text(await say(bot, "/event " + "x" * 10_000))
+    assert len(out) < 1_500
+
+
+async def test_a_photo_gets_a_reply_that_the_bot_reads_text(bot):
+    replies = await bot.handle(Incoming("telegram", "7", "7", media="photo", language_hint="nl"))
+    assert "alleen tekst" in text(replies)
