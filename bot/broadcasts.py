@@ -350,10 +350,13 @@ class Broadcasts:
                 report = self.report(broadcast_id)
                 log.info("broadcast %d finished: %s", broadcast_id, report.counts if report else {})
             if messenger is not None and report is not None:
-                progress = Reply(t("bc_progress", lang, id=broadcast_id, done=report.done, total=report.total))
+                progress = bot.present(messenger, Reply(t("bc_progress", lang, id=broadcast_id, done=report.done,
+                                                           total=report.total)))
                 try:
-                    if finished:
-                        await messenger.send(target["chat_id"], Reply(self.describe(report, lang)))
+                    if finished and status_id is not None and edit is not None:  # the progress message ends as the report
+                        await edit(target["chat_id"], status_id, bot.present(messenger, Reply(self.describe(report, lang))))
+                    elif finished:
+                        await messenger.send(target["chat_id"], bot.present(messenger, Reply(self.describe(report, lang))))
                     elif status_id is not None and edit is not None:
                         await edit(target["chat_id"], status_id, progress)
                     elif edit is not None:

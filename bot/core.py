@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 import zoneinfo
@@ -52,7 +53,7 @@ class Bot:
         self.insights = Insights(self)
         self.broadcasts = Broadcasts(self)
         self.handoff = Handoff(self)
-        self.deliverer = Deliverer(store, self.messengers, self.clock, self.tick)
+        self.deliverer = Deliverer(store, self.messengers, self.clock, self.tick, self.present)
         self.registry = Registry()
         for command in (
             Command("start", self._start, "help_start"),
@@ -153,7 +154,12 @@ class Bot:
     async def signup_form(self, message: Incoming, event_id: str) -> FormView | list[Reply]:
         """The event's whole signup form for a dialog window, or replies saying why the person cannot sign up."""
         turn = self._turn(message)
-        return self.dialog.form_view(turn, event_id)
+        view = self.dialog.form_view(turn, event_id)
+        if isinstance(view, list):
+            return [self._written_for(message.command_prefix, r) for r in view]
+        if view.consent and message.command_prefix != "/":
+            view = dataclasses.replace(view, consent=self._written_for(message.command_prefix, Reply(view.consent)).text)
+        return view
 
     async def submit_signup(self, message: Incoming, event_id: str, answers: dict[str, str],
                             consented: bool) -> tuple[dict[str, str], list[Reply]]:
@@ -163,7 +169,7 @@ class Bot:
             problems, replies = await self.dialog.submit(turn, event_id, answers, consented)
         except StorageError:
             return {}, [Reply(t("storage_error", turn.language))]
-        return problems, replies
+        return problems, [self._written_for(message.command_prefix, r) for r in replies]
 
     def _turn(self, message: Incoming) -> Turn:
         profile = self.store.profile(message.user_key)
@@ -280,6 +286,10 @@ class Bot:
         if prefix == "/":
             return reply
         return commands_written(reply, prefix, self.registry.names())
+
+    def present(self, messenger: Messenger, reply: Reply) -> Reply:
+        """A message the core starts itself, as the messenger's platform shows it (commands written its way)."""
+        return self._written_for(getattr(messenger, "command_prefix", "/"), reply)
 
     # --- shared helpers for the parts of the core ------------------------------------
 

@@ -75,7 +75,7 @@ class Handoff:
         text = t("handoff_forward", bot.default_language, name=name, platform=turn.message.platform, event=where,
                  question=literal(question, 2000))
         try:
-            message_id = await messenger.send(target[1], Reply(text))
+            message_id = await messenger.send(target[1], bot.present(messenger, Reply(text)))
         except DeliveryError:
             log.warning("a question could not be forwarded to the organiser chat on %s", target[0])
             return [Reply(t("storage_error", lang))]

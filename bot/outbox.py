@@ -42,8 +42,10 @@ class Deliverer:
     """Sends pending notifications through the attached messengers, then records the outcome."""
 
     def __init__(self, store: TinyStore, messengers: Mapping[str, Messenger], clock: Callable[[], dt.datetime],
-                 tick: Callable[[], Awaitable[None]]) -> None:
+                 tick: Callable[[], Awaitable[None]],
+                 present: Callable[[Messenger, Reply], Reply] = lambda messenger, reply: reply) -> None:
         self.store = store
+        self.present = present  # the reply as the platform shows it (commands written its way)
         self.messengers = messengers
         self.clock = clock
         self.tick = tick
@@ -138,8 +140,8 @@ class Deliverer:
         return await self._send(messenger, note, self.clock())
 
     async def _send(self, messenger: Messenger, note: Notification, now: dt.datetime) -> Notification | None:
-        reply = Reply(note.text, tuple(Choice(label, payload) for label, payload in note.choices),
-                      delivery_id=note.delivery_id)
+        reply = self.present(messenger, Reply(note.text, tuple(Choice(label, payload) for label, payload in note.choices),
+                                              delivery_id=note.delivery_id))
         try:
             await messenger.notify(note.user_id, reply)
         except NotConnected:

@@ -79,8 +79,11 @@ async def test_broadcast_is_previewed_confirmed_and_delivered_once_per_language(
         report = bot.broadcasts.report(1)
         assert report.counts == {"sent": 2, "unreachable": 1}
         assert store.profile("telegram:3").unreachable
+        # the progress message itself ends as the final report (not left at "x of 3")
         await until(lambda: any("Broadcast #1 (trip, done): 2 sent, 0 failed, 1 unreachable" in text
-                                for _, text in telegram.sent))
+                                for _, _, text in telegram.edits))
+        progress_id = telegram.edits[-1][1]
+        assert all(message_id == progress_id for _, message_id, _ in telegram.edits)
         out = await say(bot, p, u, "/broadcasts")
         assert "Broadcast #1 (trip, done): 2 sent" in out[0].text
     finally:

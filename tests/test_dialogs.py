@@ -133,3 +133,19 @@ async def test_text_a_person_typed_is_echoed_literally_and_cut(bot):
 async def test_a_photo_gets_a_reply_that_the_bot_reads_text(bot):
     replies = await bot.handle(Incoming("telegram", "7", "7", media="photo", language_hint="nl"))
     assert "alleen tekst" in text(replies)
+
+
+async def test_commands_are_named_the_way_the_platform_types_them(bot):
+    message = Incoming("slack", "U1", "D1", text="/help", command_prefix="/eventbot ")
+    out = text(await bot.handle(message))
+    assert "/eventbot signup" in out and "/eventbot mysignups" in out, out
+    assert "\n/signup" not in out
+
+
+async def test_the_consent_of_a_form_names_commands_the_platform_way(tmp_path):
+    bot, store = build_bot(Config(data_dir=tmp_path))  # the sample content: its consent names /forget
+    try:
+        view = await bot.signup_form(Incoming("slack", "U1", "D1", command_prefix="/eventbot "), "ewrc")
+        assert "/eventbot forget" in view.consent and " /forget" not in view.consent, view.consent
+    finally:
+        store.close()
