@@ -7,8 +7,8 @@ from typing import Any
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from faq.normalize import normalize
-from faq.signup_content import FormField
+from faq.normalize import LANGUAGES, normalize
+from faq.signup_content import FormField, SignupSettings
 
 YES = {"y", "yes", "ja", "j", "yep", "ok", "はい", "うん", "ええ", "1", "true"}
 NO = {"n", "no", "nee", "nei", "nope", "いいえ", "いえ", "0", "false"}
@@ -26,6 +26,22 @@ class Invalid(Exception):
 def label(texts: dict[str, str], lang: str, default_lang: str | None = None) -> str:
     """A per-language text in lang, else the default language, else any."""
     return texts.get(lang) or texts.get(default_lang or "") or texts.get("en") or next(iter(texts.values()), "")
+
+
+def form_language(settings: SignupSettings | None, lang: str, default_lang: str | None = None) -> str:
+    """The one language a whole form is shown in, so labels, options, consent and buttons never mix.
+
+    lang when every text of the form has it; else the event's default language, English
+    or any language that has them all; lang when none does (the interface texts exist in all).
+    """
+    if settings is None:
+        return lang
+    texts = [f.labels for f in settings.form] + [o.labels for f in settings.form for o in f.options]
+    texts += [settings.consent] if settings.consent else []
+    for candidate in (lang, default_lang, "en", *LANGUAGES):
+        if candidate and all(candidate in t for t in texts):
+            return candidate
+    return lang
 
 
 def check(field: FormField, text: str) -> Any:

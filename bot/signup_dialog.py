@@ -59,12 +59,19 @@ class SignupDialog:
         refusal = self.refusal(event, turn)
         if refusal:
             return refusal
+        lang = self.speak_form_language(turn, event)
         dialog = {"kind": "signup", "event": event.id, "token": secrets.token_hex(3), "stage": "field",
                   "index": 0, "answers": {}, "consent_at": None, "editing": False}
         if not event.signup or not event.signup.form:
             dialog["stage"] = "consent" if event.signup and event.signup.consent else "summary"
         turn.profile = turn.profile.with_(dialog=dialog)
         return [self.prompt(event, dialog, lang)]
+
+    @staticmethod
+    def speak_form_language(turn: Turn, event: Event) -> str:
+        """Switch the turn to the one language the event's form is shown in (never a mix); returns it."""
+        turn.language = forms.form_language(event.signup, turn.language, event.default_language)
+        return turn.language
 
     def window_refusal(self, event: Event, lang: str) -> list[Reply]:
         """Why nobody can sign up for the event just now (no signups, not open yet, closed), or nothing."""
@@ -169,6 +176,7 @@ class SignupDialog:
         event = self._event_of(dialog)
         if event is None or event.signup is None:
             return None
+        self.speak_form_language(turn, event)
         dialog = dict(dialog, answers=dict(dialog["answers"]))
         fields = event.signup.form
         if dialog["stage"] == "field" and dialog["index"] >= len(fields):  # the form shrank on a reload
@@ -340,7 +348,7 @@ class SignupDialog:
         refusal = self.refusal(event, turn)
         if refusal:
             return refusal
-        lang, default = turn.language, event.default_language
+        lang, default = self.speak_form_language(turn, event), event.default_language
         fields = tuple(FieldView(
             f.id, f.type, forms.label(f.labels, lang, default), f.required,
             tuple(Choice(forms.label(o.labels, lang, default), o.id) for o in f.options)

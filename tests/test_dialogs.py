@@ -149,3 +149,16 @@ async def test_the_consent_of_a_form_names_commands_the_platform_way(tmp_path):
         assert "/eventbot forget" in view.consent and " /forget" not in view.consent, view.consent
     finally:
         store.close()
+
+
+async def test_a_form_missing_the_persons_language_is_shown_in_one_language(bot):
+    # the test trip's form exists in English and Dutch only: a Norwegian speaker gets it all in English
+    await bot.handle(Incoming("telegram", "5", "5", text="Hvor mange deltakere er det på turen i Koriyama?"))
+    out = text(await bot.handle(Incoming("telegram", "5", "5", text="/signup trip")))
+    assert "Your name" in out and "Signup" in out, out
+    out = text(await bot.handle(Incoming("telegram", "5", "5", text="Nora")))
+    assert "Your e-mail address" in out, out
+    replies = await bot.handle(Incoming("telegram", "5", "5", text="nora@example.org"))
+    labels = [c.label for r in replies for c in r.choices]
+    assert labels[:2] == ["Member", "Guest"] and "Stop" in labels, labels
+    assert "Avbryt" not in labels
