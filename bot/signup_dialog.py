@@ -336,7 +336,9 @@ class SignupDialog:
             text = t("signup_confirmed", lang, event=name)
         else:
             text = t("signup_waitlisted", lang, event=name, position=book.position(signup))
-        return [Reply(text, bot.manage.signup_choices(signup, lang), self.calendar(event, lang))]
+        # a calendar entry only for a confirmed place: people on the waiting list are not expected there yet
+        calendar = self.calendar(event, lang) if signup.status == "confirmed" else ()
+        return [Reply(text, bot.manage.signup_choices(signup, lang), calendar)]
 
     # --- the whole form at once (a platform's dialog window, e.g. a Slack modal) ---------
 

@@ -135,6 +135,7 @@ async def test_waiting_list_and_cancel_with_promotion(person):
         assert "You are signed up" in await fill_trip(person(name.lower()), name)
     out = await fill_trip(person("cara"), "Cara")
     assert "you are on the waiting list at position 1" in out
+    assert "[file]" not in out  # no calendar entry for a place that is not hers yet
     out = await fill_trip(person("dan"), "Dan")
     assert "position 2" in out
 
