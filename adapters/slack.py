@@ -24,14 +24,11 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-)
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters import slack_modal as modal
 from adapters import slack_render as render
+from adapters.slack_retry import REQUEST_TIMEOUT, retry_handlers
 from bot.commands import parse_command
 from bot.config import Config, ConfigError
 from bot.core import Bot
@@ -110,7 +107,7 @@ class SlackAdapter:
                  base_url: str | None = None, listen: str = "127.0.0.1", port: int = 3000,
                  path: str = "/slack/events", slash_command: str = "/eventbot",
                  rate_limit_retries: int = 3, stop_timeout: float = 10.0,
-                 max_per_second: float | None = None) -> None:
+                 request_timeout: float = REQUEST_TIMEOUT, max_per_second: float | None = None) -> None:
         if mode == "socket" and not app_token:
             raise ValueError("Slack Socket Mode needs the app-level token")
         if mode == "http" and not signing_secret:
@@ -126,10 +123,8 @@ class SlackAdapter:
         self._app_token = app_token
         self._redact = RedactSecrets([bot_token, app_token, signing_secret])
         self._redacted: list[logging.Logger] = []
-        self.client = AsyncWebClient(token=bot_token, base_url=base_url or AsyncWebClient.BASE_URL, retry_handlers=[
-            AsyncConnectionErrorRetryHandler(max_retry_count=2),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=rate_limit_retries),
-        ])
+        self.client = AsyncWebClient(token=bot_token, base_url=base_url or AsyncWebClient.BASE_URL,
+                                     timeout=request_timeout, retry_handlers=retry_handlers(rate_limit_retries))
         # signing_secret="" in Socket Mode keeps bolt from reading SLACK_SIGNING_SECRET itself
         self.app = AsyncApp(name="eventbot", client=self.client, signing_secret=signing_secret or "",
                             logger=logging.getLogger("slack_bolt.AsyncApp"))

@@ -589,6 +589,34 @@ async def test_a_rate_limited_post_is_retried_without_loss_or_duplicate(slack):
     assert "6,000" in section_text(post)
 
 
+async def test_one_server_error_does_not_lose_a_live_answer(slack, caplog):
+    slack.api.fail("chat.postMessage", status=500, error="internal_error")
+    await slack.dm("how many people attend EWRC")
+    [post] = await slack.api.wait_for("chat.postMessage")
+    assert "6,000" in section_text(post)
+    assert [a.status for a in slack.api.calls_to("chat.postMessage", ok=False)] == [500, 200]
+    [retry] = [r for r in caplog.records if r.name == "adapters.slack" and "retry" in r.getMessage()]
+    assert retry.getMessage() == "Slack's chat.postMessage failed (HTTP 500); retry 1 of 2"
+
+
+async def test_a_request_that_times_out_is_tried_again(workspaces, caplog):
+    http = await workspaces("http", request_timeout=2.0)
+    http.api.fail("chat.postMessage", hang=True)  # Slack never answers the first attempt
+    await http.dm("how many people attend EWRC")
+    [post] = await http.api.wait_for("chat.postMessage")
+    assert "6,000" in section_text(post)
+    assert len(http.api.calls_to("chat.postMessage", ok=False)) == 2
+    assert "Slack's chat.postMessage failed (TimeoutError); retry 1 of 2" in caplog.text
+
+
+async def test_server_errors_that_persist_are_retried_a_bounded_number_of_times(http):
+    http.api.fail("chat.postMessage", status=503, error="service_unavailable", times=10)
+    with pytest.raises(DeliveryError) as caught:
+        await http.adapter.send("C1", Reply("hello"))
+    assert caught.value.retryable
+    assert len(http.api.calls_to("chat.postMessage", ok=False)) == 3  # the first try and two retries
+
+
 async def test_rate_limits_that_persist_become_a_retryable_delivery_error(workspaces):
     http = await workspaces("http", rate_limit_retries=1)
     http.api.fail("chat.postMessage", retry_after=0, times=10)

@@ -58,6 +58,7 @@ class _Failure:
     error: str | None
     retry_after: int
     times: int
+    hang: bool = False
 
 
 @dataclass
@@ -72,6 +73,7 @@ class SlackApiMock:
     _ts: Any = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     _socket: web.WebSocketResponse | None = None
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def root(self) -> str:
@@ -98,6 +100,7 @@ class SlackApiMock:
 
     async def stop(self) -> None:
         """Close the websocket and the server."""
+        self._stopping.set()  # requests told to hang give up
         if self._socket is not None:
             await self._socket.close()
         if self._runner is not None:
@@ -106,10 +109,12 @@ class SlackApiMock:
     # --- test controls --------------------------------------------------------------
 
     def fail(self, method: str, *, error: str | None = None, status: int | None = None,
-             retry_after: int = 0, times: int = 1) -> None:
-        """Make method fail `times` times: 429 + Retry-After when no error is given, else ok=false with error."""
+             retry_after: int = 0, times: int = 1, hang: bool = False) -> None:
+        """Make method fail `times` times: 429 + Retry-After when neither error nor status is given, else
+        `status` (e.g. 500) with ok=false and error. `hang`: never answer (until the mock stops), so the
+        client's request times out."""
         status = status or (200 if error else 429)
-        self._failures.setdefault(method, []).append(_Failure(status, error, retry_after, times))
+        self._failures.setdefault(method, []).append(_Failure(status, error, retry_after, times, hang))
 
     def calls_to(self, method: str, ok: bool = True) -> list[Call]:
         """The calls to method (only those Slack accepted, unless ok=False)."""
@@ -195,6 +200,9 @@ class SlackApiMock:
         failure = self._injected(method)
         if failure is not None:
             call.status, call.ok = failure.status, False
+            if failure.hang:
+                await self._stopping.wait()
+                raise web.HTTPServiceUnavailable()
             if failure.status == 429:
                 return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
                                          headers={"Retry-After": str(failure.retry_after)})
