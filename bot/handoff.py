@@ -83,7 +83,8 @@ class Handoff:
                   "message_ids": [message_id] if message_id else [], "question": question, "answers": [],
                   "language": lang, "created_at": bot.stamp()}
         await bot.store.transact(lambda: self.table.put(self.table.next_id(), record))
-        return [Reply(t("ask_sent", lang))]
+        # the answer is delivered to the person's private chat (a queued notification)
+        return [Reply(t("ask_sent" if turn.direct else "ask_sent_private", lang))]
 
     def thread_of(self, message: Incoming) -> tuple[int, dict[str, Any]] | None:
         """The hand-off an organiser's reply belongs to, if the message replies to a forwarded question."""

@@ -88,3 +88,15 @@ async def test_only_organisers_answer_for_the_organisers(tmp_path):
     finally:
         await bot.stop()
         store.close()
+
+
+async def test_asking_in_a_channel_says_the_answer_comes_in_the_private_chat(tmp_path):
+    bot, store, telegram, slack = make_bot(tmp_path)
+    channel = Incoming("slack", "U1", "C1", user_name="Anna", direct=False, command_prefix="/eventbot ")
+    try:
+        await bot.handle(dataclasses.replace(channel, text="/event trip"))
+        out = await bot.handle(dataclasses.replace(channel, text="/ask Is there a vegetarian lunch?"))
+        assert "will come in your private chat" in out[0].text, out
+    finally:
+        await bot.stop()
+        store.close()
