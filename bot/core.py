@@ -16,7 +16,7 @@ from bot.commands import Command, Registry, Turn, commands_written, parse_comman
 from bot.datafiles import StorageError
 from bot.handoff import Handoff
 from bot.insights import Insights
-from bot.messages import Choice, FormView, Incoming, Messenger, Reply, literal
+from bot.messages import Choice, FormView, Incoming, Messenger, Reply, cleaned, literal
 from bot.outbox import Deliverer
 from bot.roles import Roles
 from bot.signup_dialog import SignupDialog
@@ -31,6 +31,7 @@ from faq.language import detect, supported
 log = logging.getLogger(__name__)
 
 ANSWER_PREFIX = "/answer "
+MATCH_CHARS = 1_000  # what matching reads of a question (questions are short; the rest cannot change the answer much)
 _FORM_COMMANDS = {"signup", "back", "stop", "form"}
 
 
@@ -182,6 +183,7 @@ class Bot:
 
     async def handle(self, message: Incoming) -> list[Reply]:
         """Answer one message. Never raises: a failure becomes a polite apology."""
+        message = cleaned(message)
         profile = self.store.profile(message.user_key)
         try:
             return await self._dispatch(message, profile)
@@ -247,7 +249,13 @@ class Bot:
             language=turn.chosen_language or turn.profile.language,
         ))
         if changed != stored:
-            await self.store.save(changed)
+            try:
+                await self.store.save(changed)
+            except StorageError:
+                if _only_context_changed(stored, changed):  # the answer stands; only remembered context is lost
+                    log.warning("a person's context could not be saved; their answer was sent anyway")
+                else:
+                    raise
         return [self._written_for(message.command_prefix, r) for r in replies]
 
     @staticmethod
@@ -423,7 +431,7 @@ class Bot:
     async def _question(self, turn: Turn, text: str, text_language: str) -> list[Reply]:
         if not text:
             return []
-        answer = await self.knowledge.ask_async(text, turn.language, turn.event, text_language)
+        answer = await self.knowledge.ask_async(text[:MATCH_CHARS], turn.language, turn.event, text_language)
         log.debug("question band=%s confidence=%.1f matches=%s", answer.band, answer.confidence,
                   [(m.entry_id, m.score) for m in answer.matches])
         if answer.event:
@@ -521,6 +529,14 @@ class Bot:
         lines.append("")
         lines.append(t("ask_about_event", lang))
         return "\n".join(lines)
+
+
+_CONTEXT_FIELDS = ("detected_language", "last_language", "last_event", "name", "unreachable", "last_question")
+
+
+def _only_context_changed(before: Profile, after: Profile) -> bool:
+    """Whether a turn changed only what the bot remembers for context (no dialog step, no choice)."""
+    return all(getattr(before, f) == getattr(after, f) for f in Profile.__dataclass_fields__ if f not in _CONTEXT_FIELDS)
 
 
 def _as_date(value: dt.date) -> dt.date:

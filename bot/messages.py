@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 ECHO_LIMIT = 200  # characters of a person's own text the bot repeats back at most
+MAX_INPUT = 50_000  # characters of one message the core reads (Telegram sends at most 4,096, Slack 40,000)
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,24 @@ class FormView:
     consent: str | None
     submit_label: str
     agree_label: str = ""  # the label of the consent checkbox ("I agree")
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(text: str, limit: int = MAX_INPUT) -> str:
+    """Text as the core reads it: at most `limit` characters, lone surrogates (undecodable
+    bytes) as U+FFFD, and no control characters but line breaks and tabs."""
+    text = text[:limit]
+    if any("\ud800" <= c <= "\udfff" for c in text):
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return _CONTROL.sub("", text)
+
+
+def cleaned(message: Incoming) -> Incoming:
+    """The message with its text, payload and name cleaned (see clean_text): the core's edge."""
+    return replace(message, text=clean_text(message.text), user_name=clean_text(message.user_name, 200),
+                   payload=clean_text(message.payload, 1_000) if message.payload is not None else None)
 
 
 _SPECIAL = re.compile(r"([\\*])")
