@@ -9,8 +9,9 @@ embeds the question, so ask_async runs it on the model's worker threads.
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Iterable
 
@@ -46,6 +47,20 @@ class Answer:
     def language_fallback(self) -> bool:
         """True when the answer is not in the language that was asked for."""
         return self.answer_language is not None and self.answer_language != self.language
+
+
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+
+
+@lru_cache(maxsize=4096)
+def _name_pattern(name: str) -> re.Pattern[str]:
+    """A Latin-script name as a whole word: between spaces, the text's ends or Japanese characters."""
+    return re.compile(rf"(?:^|(?<=\s)|(?<=[{_CJK}])){re.escape(name)}(?=$|\s|[{_CJK}])")
+
+
+def _named(name: str, norm: str) -> bool:
+    """True when normalised text contains the name ("inno4sportsはいつ" names inno4sports)."""
+    return name in norm and _name_pattern(name).search(norm) is not None
 
 
 class Knowledge:
@@ -93,10 +108,10 @@ class Knowledge:
 
     def events_named(self, text: str) -> list[str]:
         """The events a text names (by id, name or alias), longest name first."""
-        norm = f" {normalize(text)} "
+        norm = normalize(text)
         found: list[str] = []
         for name, event_id in self._event_names:
-            hit = name in norm if is_cjk(name) else f" {name} " in norm
+            hit = name in norm if is_cjk(name) else _named(name, norm)
             if hit and event_id not in found:
                 found.append(event_id)
         return found
@@ -134,7 +149,8 @@ class Knowledge:
         scope = named[0] if len(named) == 1 else (None if named else context_event)
         match_lang = text_language or language
         vector = self.matcher.embed(text, match_lang)  # None unless semantic matching is on
-        result = self.matcher.match(text, match_lang, self._scopes.get(scope), vector=vector)
+        # the question word weighs when an event is named: the name's words match every entry of it
+        result = self.matcher.match(text, match_lang, self._scopes.get(scope), vector=vector, names_event=bool(named))
         if scope is not None and not named and result.band != "answer":
             wider = self.matcher.match(text, match_lang, vector=vector)
             if wider.band == "answer":

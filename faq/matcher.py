@@ -34,6 +34,7 @@ import Stemmer
 from rapidfuzz import fuzz, process
 
 from faq.normalize import LANGUAGES, char_ngrams, normalize, stop_words, tokens
+from faq.question_type import TYPES, asked_types, question_type
 from faq.semantic import PhrasingVectors, Semantic, SemanticSettings
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,9 @@ class MatchSettings:
     char_weight: float = 0.4
     token_weight: float = 0.1
     candidates: int = 30
+    # a question that names an event and asks when / who / where / how many (faq/question_type.py):
+    # the score of an entry none of whose phrasings asks the same is multiplied by 1 - this
+    question_word_weight: float = 0.4
     k1: float = 1.2
     b: float = 0.75
     semantic: SemanticSettings = SemanticSettings()  # off unless enabled
@@ -196,6 +200,7 @@ class Matcher:
             semantic = previous.semantic if previous is not None and previous.semantic is not None \
                 else Semantic.from_settings(s.semantic)
         self.semantic = semantic
+        self._type_factors = self._question_type_factors()
         self.vectors: PhrasingVectors | None = None
         self._weights = self._semantic_weights() if semantic is not None else {}
         if semantic is not None:
@@ -209,6 +214,25 @@ class Matcher:
             if len(matrix):
                 sums = np.add.reduceat(matrix, self._row_start[self._has_rows], axis=0)
                 self._centroids[self._has_rows] = sums / np.linalg.norm(sums, axis=1, keepdims=True).clip(1e-12)
+
+    def _question_type_factors(self) -> dict[str, np.ndarray]:
+        """Per question type, per document: 1 if its entry answers that type, else 1 - the weight."""
+        weight = self._question_word_weight()
+        if not weight or not self._phrasings:
+            return {}
+        texts: list[list[str]] = [[] for _ in self.entry_ids]
+        for d, phr in enumerate(self._phrasings):  # an entry's type comes from its phrasings in every language
+            texts[self._doc_entry[d]].extend(text for _, text in phr)
+        asked = [asked_types(entry_texts) for entry_texts in texts]
+        return {
+            kind: np.where([kind in a for a in asked], 1.0, 1.0 - weight).astype(np.float32)[self._doc_entry]
+            for kind in TYPES
+        }
+
+    def _question_word_weight(self) -> float:
+        """The question-word weight for the scores in use (semantic matching has its own)."""
+        s = self.settings
+        return s.semantic.question_word_weight if self.semantic is not None else s.question_word_weight
 
     def _semantic_weights(self) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """Per question language, per document: the lexical and semantic shares and the token scorer's weight.
@@ -268,17 +292,18 @@ class Matcher:
         return s.answer_threshold, s.suggest_threshold, s.margin_weight, s.min_margin
 
     def rank(self, text: str, lang: str | None, allowed: np.ndarray | None = None, limit: int = 3,
-             vector: np.ndarray | None = None) -> tuple[list[Match], float]:
+             vector: np.ndarray | None = None, names_event: bool = False) -> tuple[list[Match], float]:
         """The best entries for a question (best first) and the confidence (0-100+).
 
         With semantic matching on, `vector` is the question's embedding (from embed());
-        without it the question is embedded here.
+        without it the question is embedded here. `names_event`: the question names an
+        event, so its question word weighs (question_word_weight).
         """
-        matches, confidence, _ = self._rank(text, lang, allowed, limit, vector)
+        matches, confidence, _ = self._rank(text, lang, allowed, limit, vector, names_event)
         return matches, confidence
 
     def _rank(self, text: str, lang: str | None, allowed: np.ndarray | None, limit: int,
-              vector: np.ndarray | None) -> tuple[list[Match], float, float]:
+              vector: np.ndarray | None, names_event: bool = False) -> tuple[list[Match], float, float]:
         """rank(), plus the best entry's lead over the second (unrounded, 0-100 like the scores)."""
         if self._words is None or self._chars is None:
             return [], 0.0, 0.0
@@ -294,6 +319,10 @@ class Matcher:
             lexical = (keep * lexical + weigh * similar).astype(np.float32)
             candidates = s.semantic.candidates
         token_weights = np.broadcast_to(token_weight, lexical.shape)  # per document
+        factors = self._type_factors.get(question_type(text) or "") if names_event and self._type_factors else None
+        if factors is not None:  # the question word's say: entries that ask otherwise lose some
+            lexical = lexical * factors
+            token_weights = token_weights * factors
         if allowed is not None:
             lexical = np.where(allowed[self._doc_entry], lexical, -1.0)
         k = min(candidates, len(lexical))
@@ -323,9 +352,9 @@ class Matcher:
         return matches, confidence, 100 * (first - second)
 
     def match(self, text: str, lang: str | None, allowed: np.ndarray | None = None, limit: int = 3,
-              vector: np.ndarray | None = None) -> MatchResult:
-        """Rank and decide the band: answer, suggest ("did you mean") or fallback."""
-        matches, confidence, lead = self._rank(text, lang, allowed, max(limit, 2), vector)
+              vector: np.ndarray | None = None, names_event: bool = False) -> MatchResult:
+        """Rank and decide the band: answer, suggest ("did you mean") or fallback (names_event: see rank)."""
+        matches, confidence, lead = self._rank(text, lang, allowed, max(limit, 2), vector, names_event)
         answer_threshold, suggest_threshold, _, min_margin = self._band_settings()
         ambiguous = len(matches) > 1 and lead < min_margin  # on the scores, not the rounded ones shown
         matches = matches[:limit]
