@@ -184,6 +184,7 @@ class Bot:
     async def handle(self, message: Incoming) -> list[Reply]:
         """Answer one message. Never raises: a failure becomes a polite apology."""
         message = cleaned(message)
+        await asyncio.sleep(0)  # let others' messages in between: one person's flood never holds the loop
         profile = self.store.profile(message.user_key)
         try:
             return await self._dispatch(message, profile)
@@ -217,7 +218,7 @@ class Bot:
             if answered is not None:
                 return answered
         # A button, a command or a form answer says nothing about language: the conversation's stays.
-        detected = None if command or message.payload or profile.dialog else detect(text)
+        detected = None if command or message.payload or profile.dialog else detect(text[:MATCH_CHARS])
         written = detected if detected or not (command or message.payload or profile.dialog) else profile.detected_language
         turn = Turn(message.user_key, self._language_of(profile, message, written), profile.last_event,
                     message.direct, message=message, profile=profile, dialog_before=profile.dialog)
@@ -431,7 +432,8 @@ class Bot:
     async def _question(self, turn: Turn, text: str, text_language: str) -> list[Reply]:
         if not text:
             return []
-        answer = await self.knowledge.ask_async(text[:MATCH_CHARS], turn.language, turn.event, text_language)
+        text = text[:MATCH_CHARS]  # what matching, detection and the unanswered log read of a question
+        answer = await self.knowledge.ask_async(text, turn.language, turn.event, text_language)
         log.debug("question band=%s confidence=%.1f matches=%s", answer.band, answer.confidence,
                   [(m.entry_id, m.score) for m in answer.matches])
         if answer.event:
