@@ -9,22 +9,32 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
+import logging
 import os
 import signal
 import sys
 import time
 import uuid
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from bot.app import build_bot, build_knowledge
 from bot.broadcasts import AUDIENCES, recipients
-from bot.config import Config
+from bot.config import Config, ConfigError
 from bot.datafiles import write_atomic
+from bot.messages import Unavailable
+from bot.runner import platform_adapters
+from bot.signups import Signup
 from bot.storage import TinyStore
+from faq.content import Event
 from filelock import FileLock, Timeout
 from faq.normalize import LANGUAGES
+
+log = logging.getLogger(__name__)
 
 REQUESTS = "requests"
 PID_FILE = "eventbot.pid"
@@ -73,8 +83,46 @@ def running_pid(config: Config) -> int | None:
     return None
 
 
+PLATFORM_NAMES = {"telegram": "Telegram", "slack": "Slack"}
+NO_TERMINAL = ("eventbot: standard input is not a terminal, so I cannot ask before sending: "
+               "check the preview, then run again with --yes")
+
+
+def _name(platform: str) -> str:
+    return PLATFORM_NAMES.get(platform, platform)
+
+
+def per_platform(targets: list[tuple[Signup, str]]) -> Counter[str]:
+    """How many recipients each platform has."""
+    return Counter(signup.user_key.split(":", 1)[0] for signup, _ in targets)
+
+
+def _preview(event_id: str, args: argparse.Namespace, texts: dict[str, str], counts: Counter[str],
+             offline: set[str] = frozenset()) -> None:
+    total = sum(counts.values())
+    where = ", ".join(f"{_name(p)} {n}" + (" (not connected here: queued until the bot runs there)" if p in offline else "")
+                      for p, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+    print(f"{event_id}: {total} recipients ({args.audience}{', ' + args.language if args.language else ''})"
+          + (f": {where}" if where else ""))
+    for lang, text in texts.items():
+        print(f"--- {lang} ---\n{text}")
+
+
+def _confirmed(args: argparse.Namespace) -> bool:
+    if args.yes:
+        return True
+    try:
+        return input("send? [y/N] ").strip().lower() in ("y", "yes")
+    except (EOFError, KeyboardInterrupt):
+        print()
+        return False
+
+
 def run(config: Config, args: argparse.Namespace) -> int:
     """Preview, confirm, then send (through the running bot, or by itself)."""
+    if not args.yes and not sys.stdin.isatty():
+        print(NO_TERMINAL, file=sys.stderr)
+        return 2
     knowledge = build_knowledge(config)
     event = knowledge.content.events.get(args.event)
     if event is None:
@@ -87,20 +135,18 @@ def run(config: Config, args: argparse.Namespace) -> int:
         return 2
     pid = running_pid(config)
     request = {"event": event.id, "texts": texts, "audience": args.audience, "language": args.language}
+    if pid is None:
+        return _by_itself(config, request, args, event)
     store = TinyStore(config.data_dir, readonly=True)
-    count = len(recipients(store, config.default_language, event, args.audience, args.language))
-    print(f"{event.id}: {count} recipients ({args.audience}{', ' + args.language if args.language else ''})")
-    for lang, text in texts.items():
-        print(f"--- {lang} ---\n{text}")
-    if not count:
+    counts = per_platform(recipients(store, config.default_language, event, args.audience, args.language))
+    _preview(event.id, args, texts, counts)
+    if not counts:
         print("nobody to send to", file=sys.stderr)
         return 1
-    if not args.yes and (not sys.stdin.isatty() or input("send? [y/N] ").strip().lower() not in ("y", "yes")):
+    if not _confirmed(args):
         print("not sent", file=sys.stderr)
         return 1
-    if pid is not None:
-        return _through_running_bot(config, request, pid)
-    return asyncio.run(_by_itself(config, request))
+    return _through_running_bot(config, request, pid)
 
 
 def _through_running_bot(config: Config, request: dict[str, Any], pid: int) -> int:
@@ -126,67 +172,162 @@ def _through_running_bot(config: Config, request: dict[str, Any], pid: int) -> i
     if "id" not in answer:
         print(f"eventbot: the running bot refused the broadcast: {answer.get('error', '?')}", file=sys.stderr)
         return 2
-    return asyncio.run(_follow(lambda: _report(config, answer["id"])))
+    broadcast_id = answer["id"]
+
+    def report() -> Progress:
+        store = TinyStore(config.data_dir, readonly=True)
+        return progress(store.table("broadcasts").get(broadcast_id) or {}, store.outbox.records.values(),
+                        dt.datetime.now(dt.timezone.utc))
+
+    with asyncio.Runner() as runner:
+        return runner.run(_follow(report, f"\nThe running bot keeps sending broadcast #{broadcast_id}: "
+                                          "its log and /broadcasts show how far it got."))
 
 
-def _report(config: Config, broadcast_id: int) -> tuple[int, int, str, dict[str, int]]:
-    store = TinyStore(config.data_dir, readonly=True)
-    record = store.table("broadcasts").get(broadcast_id) or {}
-    counts: dict[str, int] = {}
-    for note in store.outbox.records.values():
-        if note.get("ref") == broadcast_id:
-            counts[note["status"]] = counts.get(note["status"], 0) + 1
-    done = sum(v for k, v in counts.items() if k != "pending")
-    return done, record.get("total", 0), record.get("status", "?"), counts
+async def _follow(report: Callable[[], Progress], on_interrupt: str, interval: float = 1.0) -> int:
+    """Draw a progress bar (and why it stalls) until the broadcast is finished; print the report.
 
-
-async def _follow(report: Callable[[], tuple[int, int, str, dict[str, int]]], interval: float = 1.0) -> int:
-    """Draw a progress bar until the broadcast is finished; print the report."""
+    Ctrl-C stops following and prints `on_interrupt` (exit 130).
+    """
     started = time.monotonic()
-    while True:
-        done, total, status, counts = report()
-        width = 30
-        filled = int(width * done / total) if total else width
-        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-        sys.stderr.flush()
-        if status != "sending" or not counts.get("pending"):
-            status = "done" if status == "sending" else status
-            break
-        await asyncio.sleep(interval)
-    sys.stderr.write("\n")
-    print(f"{status}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-          + f" in {time.monotonic() - started:.0f} s")
-    return 0 if not counts.get("failed") else 1
-
-
-async def _by_itself(config: Config, request: dict[str, Any]) -> int:
-    from bot.runner import platform_adapters
-
-    bot, store = build_bot(config)
+    shown = 0
     try:
-        adapters = platform_adapters(bot, config, os.environ)
-        if not adapters:
-            print("eventbot: no platform configured (set TELEGRAM_BOT_TOKEN and/or SLACK_BOT_TOKEN)", file=sys.stderr)
-            return 2
-        for adapter in adapters:
-            bot.attach(adapter)
-            try:
-                await adapter.start()
-            except RuntimeError as exc:  # e.g. a rejected token; the message names no secret
-                print(f"eventbot: could not start {adapter.platform}: {exc}", file=sys.stderr)
+        while True:
+            now = report()
+            width = 30
+            filled = int(width * now.done / now.total) if now.total else width
+            line = f"[{'#' * filled}{'.' * (width - filled)}] {now.done}/{now.total}"
+            if now.stalled:
+                line += "  " + "; ".join(now.stalled)
+            sys.stderr.write("\r" + line.ljust(shown))
+            sys.stderr.flush()
+            shown = len(line)
+            if now.finished:
+                break
+            await asyncio.sleep(interval)
+    except asyncio.CancelledError:  # Ctrl-C
+        print(on_interrupt, file=sys.stderr)
+        return 130
+    sys.stderr.write("\n")
+    status = "done" if now.status == "sending" else now.status
+    parked = f"; {now.parked} queued for platforms not connected here" if now.parked else ""
+    print(f"{status}: " + ", ".join(f"{k} {v}" for k, v in sorted(now.counts.items()))
+          + f"{parked} in {time.monotonic() - started:.0f} s")
+    return 0 if not now.counts.get("failed") else 1
+
+
+def _by_itself(config: Config, request: dict[str, Any], args: argparse.Namespace, event: Event) -> int:
+    """Start the platforms the recipients are on (each must answer), preview, confirm, send and follow."""
+    with asyncio.Runner() as runner:
+        bot, store = build_bot(config)
+        started: list[Any] = []
+        try:
+            counts = per_platform(recipients(bot.store, config.default_language, event, args.audience, args.language))
+            if not counts:
+                _preview(event.id, args, request["texts"], counts)
+                print("nobody to send to", file=sys.stderr)
+                return 1
+            adapters = [a for a in platform_adapters(bot, config, os.environ) if a.platform in counts]
+            if not adapters:
+                _preview(event.id, args, request["texts"], counts)
+                print("eventbot: none of these platforms is configured (set TELEGRAM_BOT_TOKEN and/or "
+                      "SLACK_BOT_TOKEN); nothing was sent", file=sys.stderr)
                 return 2
-        await bot.start()
-        broadcast_id = await bot.broadcasts.create_request(request, "cli")
-        return await _follow(lambda: _in_process(bot, broadcast_id))
-    finally:
-        await bot.stop()
-        for adapter in reversed(list(bot.messengers.values())):
-            stop = getattr(adapter, "stop", None)
-            if stop:
-                await stop()
-        store.close()
+            for adapter in adapters:
+                bot.attach(adapter)
+                problem = runner.run(_start(adapter))
+                if problem:
+                    print(problem, file=sys.stderr)
+                    return 2
+                started.append(adapter)
+            _preview(event.id, args, request["texts"], counts, offline=set(counts) - {a.platform for a in adapters})
+            if not _confirmed(args):
+                print("not sent", file=sys.stderr)
+                return 1
+            return runner.run(_send(bot, request))
+        finally:
+            runner.run(_close(bot, started))
+            store.close()
 
 
-def _in_process(bot: Any, broadcast_id: int) -> tuple[int, int, str, dict[str, int]]:
-    report = bot.broadcasts.report(broadcast_id)
-    return report.done, report.total, report.status, report.counts
+async def _start(adapter: Any) -> str | None:
+    """Connect once; a line saying why not (no secret), or None."""
+    platform = _name(adapter.platform)
+    try:
+        await adapter.start()
+    except Unavailable as exc:
+        return (f"eventbot: {platform} cannot be reached just now ({exc or 'no answer'}); nothing was sent: "
+                "try again later")
+    except (RuntimeError, ConfigError, ValueError) as exc:  # e.g. a rejected token; the message names no secret
+        return f"eventbot: could not start {platform}: {exc}; nothing was sent"
+    except Exception as exc:  # its text may hold a URL with a token: only its kind
+        return f"eventbot: could not start {platform} ({type(exc).__name__}); nothing was sent"
+    return None
+
+
+async def _send(bot: Any, request: dict[str, Any]) -> int:
+    await bot.start()
+    broadcast_id = await bot.broadcasts.create_request(request, "cli")
+
+    def report() -> Progress:
+        return progress(bot.broadcasts.table.get(broadcast_id) or {}, bot.store.outbox.records.values(),
+                        bot.clock(), connected=set(bot.messengers))
+
+    return await _follow(report, f"\nStopped here. What is not sent yet stays queued: 'eventbot run' sends it "
+                                 f"(or '/broadcast cancel {broadcast_id}' in the chat drops it).")
+
+
+async def _close(bot: Any, adapters: list[Any]) -> None:
+    await bot.stop()
+    for adapter in reversed(adapters):
+        try:
+            await adapter.stop()
+        except Exception as exc:  # stopping anyway; one line, no traceback
+            log.warning("the %s adapter did not stop cleanly (%s)", adapter.platform, type(exc).__name__)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a broadcast stands, as the command line shows it."""
+
+    done: int
+    total: int
+    status: str
+    counts: dict[str, int]
+    stalled: tuple[str, ...] = ()  # why sending waits, per platform
+    parked: int = 0  # waiting for a platform not connected here
+
+    @property
+    def finished(self) -> bool:
+        """Nothing more will happen while we watch."""
+        return self.status != "sending" or self.counts.get("pending", 0) <= self.parked
+
+
+def progress(record: dict[str, Any], notes: Iterable[dict[str, Any]], now: dt.datetime,
+             connected: set[str] | None = None) -> Progress:
+    """A broadcast's progress from its record and its outbox records (`connected`: None means every platform)."""
+    if not record:
+        return Progress(0, 0, "missing", {})
+    counts: Counter[str] = Counter()
+    retry: dict[str, tuple[dt.datetime, str | None, int]] = {}
+    parked = 0
+    for note in notes:
+        if note.get("ref") != record.get("id"):
+            continue
+        counts[note["status"]] += 1
+        if note["status"] != "pending":
+            continue
+        platform = note["user_key"].split(":", 1)[0]
+        if connected is not None and platform not in connected:
+            parked += 1
+        elif note.get("attempts") and note.get("next_attempt"):
+            when = dt.datetime.fromisoformat(note["next_attempt"])
+            first, reason, n = retry.get(platform, (when, None, 0))
+            retry[platform] = (min(first, when), reason or note.get("last_error"), n + 1)
+    stalled = []
+    for platform, (when, reason, n) in sorted(retry.items()):
+        seconds = max(0, round((when - now).total_seconds()))
+        why = f" ({reason})" if reason else ""
+        stalled.append(f"{_name(platform)} answering errors{why}, retrying in {seconds} s")
+    done = sum(v for k, v in counts.items() if k != "pending")
+    return Progress(done, record.get("total", 0), record.get("status", "?"), dict(counts), tuple(stalled), parked)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import select
+import signal
 import subprocess
 import sys
 import textwrap
@@ -328,3 +330,197 @@ def test_chat_numbered_choice_picks_the_listed_event(tmp_path):
     assert second["place"]["en"] in details
     assert second["when"]["en"] in details
     assert first["place"]["en"] not in details
+
+
+# --- broadcast, sending by itself ------------------------------------------------------------------
+
+SIGNUP_CONTENT = REPO / "tests" / "data" / "signup_content"
+FAKE_PLATFORMS = '''
+"""Fake platforms for `eventbot broadcast`, registered in the eventbot.adapters entry-point group."""
+import os
+from pathlib import Path
+
+from bot.messages import DeliveryError, Unavailable
+
+
+class FakePlatform:
+    platform = ""
+    max_per_second = 500.0
+    per_chat_interval = 0.0
+
+    def __init__(self, mode, sent):
+        self.mode, self.sent = mode, sent
+
+    @classmethod
+    def from_config(cls, bot, config, environ):
+        mode = environ.get("FAKE_" + cls.platform.upper())
+        return cls(mode, Path(environ["FAKE_SENT"])) if mode else None
+
+    async def start(self):
+        if self.mode == "down":
+            raise Unavailable(self.platform + " did not answer (ConnectError)")
+
+    async def stop(self):
+        pass
+
+    async def send(self, chat_id, reply):
+        return None
+
+    async def notify(self, user_id, reply):
+        if self.mode == "errors":
+            raise DeliveryError(self.platform + " answered 502", retry_after=30)
+        with self.sent.open("a", encoding="utf-8") as out:
+            out.write(f"{self.platform}:{user_id}: {reply.text}\\n")
+
+
+class FakeTelegram(FakePlatform):
+    platform = "telegram"
+
+
+class FakeSlack(FakePlatform):
+    platform = "slack"
+'''
+
+
+@pytest.fixture
+def trip(tmp_path: Path):
+    """A data folder with signups for "trip" (2 on Telegram, 1 on Slack), a message, and fake platforms."""
+    from bot.app import build_bot
+    from bot.config import Config, ContentConfig
+
+    data = tmp_path / "data"
+    bot, store = build_bot(Config(data_dir=data, content=ContentConfig(path=SIGNUP_CONTENT)))
+
+    def change():
+        for key in ("telegram:1", "telegram:2", "slack:U3"):
+            platform, user = key.split(":")
+            bot.store.book("trip").register(key, capacity=10, waitlist=True, now=bot.clock(), platform=platform,
+                                            user_id=user, language="en")
+
+    import asyncio
+    try:
+        asyncio.run(bot.store.transact(change))
+    finally:
+        store.close()
+    plugins = tmp_path / "plugins"
+    write(plugins / "fake_platforms.py", FAKE_PLATFORMS)
+    write(plugins / "fake_platforms-0.dist-info" / "METADATA", "Metadata-Version: 2.1\nName: fake-platforms\nVersion: 0\n")
+    write(plugins / "fake_platforms-0.dist-info" / "entry_points.txt",
+          "[eventbot.adapters]\nfaketelegram = fake_platforms:FakeTelegram\nfakeslack = fake_platforms:FakeSlack\n")
+    write(tmp_path / "eventbot.yaml", f"data_dir: {data}\ncontent:\n  path: {SIGNUP_CONTENT}\n")
+    write(tmp_path / "message.txt", "The bus leaves at 9:00.")
+    return tmp_path
+
+
+def broadcast_env(folder: Path, **platforms: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("EVENTBOT_CONFIG", "TELEGRAM_BOT_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")}
+    env["PYTHONPATH"] = os.pathsep.join([str(folder / "plugins"), str(REPO), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    env["PYTHONIOENCODING"] = "utf-8"
+    env["FAKE_SENT"] = str(folder / "sent.txt")
+    env.update({f"FAKE_{name.upper()}": mode for name, mode in platforms.items()})
+    return env
+
+
+def broadcast(folder: Path, *options: str, **platforms: str) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "broadcast", "trip", "--text-file", str(folder / "message.txt"), "--audience",
+         "all", *options], cwd=folder, env=broadcast_env(folder, **platforms), capture_output=True, text=True,
+        encoding="utf-8", timeout=120, stdin=subprocess.DEVNULL)
+    assert "Traceback" not in result.stdout + result.stderr, result.stderr
+    return result
+
+
+def sent(folder: Path) -> list[str]:
+    path = folder / "sent.txt"
+    return sorted(path.read_text("utf-8").splitlines()) if path.exists() else []
+
+
+def test_broadcast_preview_shows_the_recipients_per_platform_and_sends(trip):
+    result = broadcast(trip, "--yes", telegram="up", slack="up")
+    assert result.returncode == 0, result.stderr
+    assert "trip: 3 recipients (all): Telegram 2, Slack 1\n" in result.stdout
+    assert "done: sent 3" in result.stdout
+    assert sent(trip) == ["slack:U3: The bus leaves at 9:00.", "telegram:1: The bus leaves at 9:00.",
+                          "telegram:2: The bus leaves at 9:00."]
+
+
+def test_broadcast_without_a_terminal_says_to_add_yes(trip):
+    result = broadcast(trip, telegram="up", slack="up")
+    assert result.returncode == 2
+    assert "--yes" in result.stderr and "not a terminal" in result.stderr
+    assert sent(trip) == []
+
+
+def test_broadcast_reports_an_unreachable_platform_in_one_line_before_anything_is_sent(trip):
+    result = broadcast(trip, "--yes", telegram="up", slack="down")
+    assert result.returncode == 2
+    problem = [line for line in result.stderr.splitlines() if line.startswith("eventbot:")]
+    assert problem == ["eventbot: Slack cannot be reached just now (slack did not answer (ConnectError)); "
+                       "nothing was sent: try again later"]
+    assert "recipients" not in result.stdout  # reported before the preview and the question
+    assert sent(trip) == []
+
+
+def test_broadcast_says_why_it_stalls_and_how_to_resume_after_ctrl_c(trip):
+    chat = subprocess.Popen(
+        [sys.executable, "-m", "bot", "broadcast", "trip", "--text-file", str(trip / "message.txt"), "--audience",
+         "all", "--yes"], cwd=trip, env=broadcast_env(trip, telegram="errors", slack="up"),
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        err = b""
+        while b"retrying in" not in err:
+            ready, _, _ = select.select([chat.stderr], [], [], 60)  # a guard against a hang, not a measure
+            assert ready, err.decode()
+            chunk = os.read(chat.stderr.fileno(), 4096)
+            assert chunk, err.decode()
+            err += chunk
+        chat.send_signal(signal.SIGINT)
+        out, rest = chat.communicate(timeout=60)  # a guard against a hang, not a timing measure
+    finally:
+        chat.kill()
+    err = (err + rest).decode("utf-8")
+    assert re.search(r"\] 1/3  Telegram answering errors, retrying in (29|30) s", err), err
+    assert "Stopped here. What is not sent yet stays queued: 'eventbot run' sends it" in err
+    assert chat.returncode == 130
+    assert "Traceback" not in err
+    assert sent(trip) == ["slack:U3: The bus leaves at 9:00."]
+
+
+async def test_ctrl_c_while_following_a_running_bot_says_the_bot_keeps_sending(trip):
+    import asyncio
+
+    from bot.app import build_bot
+    from bot.config import Config, ContentConfig
+    from bot.runner import run_until_stopped
+    from tests.fakes.messenger import FakeMessenger, until
+
+    bot, store = build_bot(Config(data_dir=trip / "data", content=ContentConfig(path=SIGNUP_CONTENT)))
+    telegram, slack = FakeMessenger("telegram", flaky=1), FakeMessenger("slack")
+    bot.attach(telegram)
+    bot.attach(slack)
+    stop = asyncio.Event()
+    pid_file = trip / "data" / "eventbot.pid"
+    runner = asyncio.create_task(run_until_stopped(bot, [], stop, pid_file=pid_file))
+    try:
+        await until(pid_file.exists)
+        follower = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "broadcast", "trip", "--text-file", str(trip / "message.txt"), "--audience",
+            "all", "--yes", cwd=trip, env=broadcast_env(trip), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE)
+        err = b""
+        while b"retrying in" not in err:
+            chunk = await asyncio.wait_for(follower.stderr.read(4096), 60)  # a guard against a hang
+            assert chunk, err.decode()
+            err += chunk
+        follower.send_signal(signal.SIGINT)
+        rest = await asyncio.wait_for(follower.stderr.read(), 60)
+        code = await follower.wait()
+    finally:
+        stop.set()
+        await runner
+        store.close()
+    err = (err + rest).decode("utf-8")
+    assert "Telegram answering errors, retrying in" in err
+    assert "The running bot keeps sending broadcast #1" in err
+    assert code == 130 and "Traceback" not in err
