@@ -27,7 +27,7 @@ import json
 import logging
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -97,6 +97,57 @@ class ShardChange:
     table: str
     records: dict[str, Any]  # doc id -> record, or None when deleted
     snapshot: dict[str, Any]  # doc id -> record: the whole shard
+    texts: dict[str, str] = field(default_factory=dict)  # doc id -> the record already encoded (UndoLog.check)
+
+
+class UndoLog:
+    """What the change in progress overwrote, so that a change that fails is taken back alone.
+
+    The store opens it around each change (`begin`/`end`); every table that shares it
+    notes the previous value of a record the first time the change touches it. A
+    change that raises, or whose records cannot be encoded, is rolled back; the
+    changes before and after it in the same group commit are not touched.
+    """
+
+    def __init__(self) -> None:
+        self.active = False
+        self.before: dict[tuple["ShardedTable", int], dict[str, Any] | None] = {}
+        self.max_ids: dict["ShardedTable", int] = {}
+
+    def begin(self) -> None:
+        """Start noting a change."""
+        self.before.clear()
+        self.max_ids.clear()
+        self.active = True
+
+    def end(self) -> None:
+        """Stop noting (the change is kept or was rolled back)."""
+        self.active = False
+        self.before.clear()
+        self.max_ids.clear()
+
+    def check(self) -> str | None:
+        """Encode every record the change wrote (kept for its journal); what cannot be encoded, or None."""
+        for (table, doc_id) in self.before:
+            record = table.records.get(doc_id)
+            if record is None:
+                continue
+            try:
+                text = _ENCODER.encode(record)
+                if not text.isascii():
+                    text.encode("utf-8")
+            except (TypeError, ValueError) as exc:  # UnicodeEncodeError is a ValueError
+                return f"a {table.name} record cannot be stored ({type(exc).__name__})"
+            table.encoded[doc_id] = text
+        return None
+
+    def rollback(self) -> set["ShardedTable"]:
+        """Put back what the change overwrote; returns the tables it touched."""
+        for (table, doc_id), old in self.before.items():
+            table.restore(doc_id, old)
+        for table, max_id in self.max_ids.items():
+            table._max_id = max_id
+        return set(self.max_ids)
 
 
 class ShardedTable:
@@ -116,6 +167,8 @@ class ShardedTable:
         self._max_id = 0
         self.dirty: set[str] = set()
         self._changed: set[int] = set()  # ids changed since the last take_changes()
+        self.undo: UndoLog | None = None  # shared with the other tables of a store
+        self.encoded: dict[int, str] = {}  # id -> the changed record as JSON, when UndoLog.check made it
 
     def load(self, newer: dict[Path, list[dict[str, Any]]] | None = None) -> None:
         """Read every shard file with TinyDB (a record found in the wrong shard is moved on the next write).
@@ -153,8 +206,29 @@ class ShardedTable:
         """The record, or None."""
         return self.records.get(doc_id)
 
+    def _note(self, doc_id: int) -> None:
+        undo = self.undo
+        if undo is not None and undo.active and (self, doc_id) not in undo.before:
+            undo.before[(self, doc_id)] = self.records.get(doc_id)
+            undo.max_ids.setdefault(self, self._max_id)
+
+    def restore(self, doc_id: int, record: dict[str, Any] | None) -> None:
+        """Put a record back as it was (None: absent) when a change is taken back."""
+        shard = self.shard_of(doc_id)
+        self.encoded.pop(doc_id, None)
+        if record is None:
+            self.records.pop(doc_id, None)
+            self._shards.get(shard, set()).discard(doc_id)
+        else:
+            self.records[doc_id] = record
+            self._shards.setdefault(shard, set()).add(doc_id)
+        self.dirty.add(shard)
+        self._changed.add(doc_id)
+
     def put(self, doc_id: int, record: dict[str, Any]) -> None:
         """Insert or replace a record."""
+        self._note(doc_id)
+        self.encoded.pop(doc_id, None)
         shard = self.shard_of(doc_id)
         self.records[doc_id] = record
         self._shards.setdefault(shard, set()).add(doc_id)
@@ -164,6 +238,8 @@ class ShardedTable:
 
     def delete(self, doc_id: int) -> None:
         """Remove a record (no error if absent)."""
+        self._note(doc_id)
+        self.encoded.pop(doc_id, None)
         if self.records.pop(doc_id, None) is not None:
             shard = self.shard_of(doc_id)
             self._shards.get(shard, set()).discard(doc_id)
@@ -183,14 +259,21 @@ class ShardedTable:
         """
         out = []
         changed: dict[str, dict[str, Any]] = {}
+        texts: dict[str, dict[str, str]] = {}
+        encoded = self.encoded
         for doc_id in self._changed:
-            changed.setdefault(self.shard_of(doc_id), {})[str(doc_id)] = self.records.get(doc_id)
+            shard = self.shard_of(doc_id)
+            changed.setdefault(shard, {})[str(doc_id)] = self.records.get(doc_id)
+            text = encoded.get(doc_id)
+            if text is not None:
+                texts.setdefault(shard, {})[str(doc_id)] = text
         for shard in sorted(self.dirty):
             ids = sorted(self._shards.get(shard, ()))
             out.append(ShardChange(self.folder / f"{shard}.json", self.name, changed.get(shard, {}),
-                                   {str(i): self.records[i] for i in ids}))
+                                   {str(i): self.records[i] for i in ids}, texts.get(shard, {})))
         self.dirty.clear()
         self._changed.clear()
+        encoded.clear()
         return out
 
 
@@ -307,7 +390,7 @@ class DataFolder:
             raise StorageError("the data folder was opened read-only")
         dumps = _ENCODER.encode
         entries = ",".join(f'{dumps(str(c.path.relative_to(self.path)))}:{{"table":{dumps(c.table)},'
-                           f'"records":{_dumps_records(c.records)}}}' for c in changes)
+                           f'"records":{_dumps_records(c.records, c.texts)}}}' for c in changes)
         journal = self.path / f"journal-{self._next}.json"
         self._next += 1
         write_atomic(journal, f"{{{entries}}}")
@@ -343,15 +426,16 @@ class DataFolder:
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
-def _dumps_records(records: dict[str, Any]) -> str:
-    """{id: record} as compact JSON, one record at a time.
+def _dumps_records(records: dict[str, Any], texts: dict[str, str] | None = None) -> str:
+    """{id: record} as compact JSON, one record at a time (`texts`: records already encoded).
 
     One json.dumps of a whole shard or batch holds the interpreter lock for tens of
     milliseconds, stalling the event loop; record by record the worker thread
     lets the loop run every few milliseconds.
     """
     dumps = _ENCODER.encode
-    return "{" + ",".join(f"{dumps(key)}:{dumps(record)}" for key, record in records.items()) + "}"
+    texts = texts or {}
+    return "{" + ",".join(f"{dumps(key)}:{texts.get(key) or dumps(record)}" for key, record in records.items()) + "}"
 
 
 def _dumps_table(table: str, records: dict[str, Any]) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import gc
+import logging
 import time
 from collections import deque
 from dataclasses import asdict, dataclass, replace
@@ -23,9 +24,10 @@ from typing import Any, Callable, Literal, Protocol, TypeVar
 
 from tinydb import TinyDB
 
-from bot.datafiles import AtomicJSONStorage, DataFolder, GroupCommit, ShardedTable, StorageError
-from bot.signups import SEGMENT, EventBook, Refused, Signup
+from bot.datafiles import AtomicJSONStorage, DataFolder, GroupCommit, ShardedTable, StorageError, UndoLog
+from bot.signups import SEGMENT, EventBook, Signup
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 SLICE_SECONDS = 0.005  # longest run of changes before the writer lets the event loop do other work
 RESUME_AT_ONCE = 50  # callers woken per turn of the event loop when their changes are durable
@@ -116,8 +118,9 @@ class TinyStore:
 
     def __init__(self, data_dir: Path, readonly: bool = False, folder: type[DataFolder] = DataFolder) -> None:
         self.folder = folder(data_dir, readonly=readonly)
-        self.people = ShardedTable("people", data_dir / "people", lambda i: f"{(i - 1) // SEGMENT:06d}")
-        self.outbox = ShardedTable("outbox", data_dir / "outbox", lambda i: f"{(i - 1) // SEGMENT:06d}")
+        self._undo = UndoLog()  # one change at a time is noted, so a failing one is taken back alone
+        self.people = self._own(ShardedTable("people", data_dir / "people", lambda i: f"{(i - 1) // SEGMENT:06d}"))
+        self.outbox = self._own(ShardedTable("outbox", data_dir / "outbox", lambda i: f"{(i - 1) // SEGMENT:06d}"))
         self.books: dict[str, EventBook] = {}
         self.extra: dict[str, ShardedTable] = {}  # tables other parts of the core ask for by name
         self._forget_fields: dict[str, tuple[str, ...]] = {}  # table -> fields forget() empties instead of deleting
@@ -134,6 +137,10 @@ class TinyStore:
 
     # --- loading --------------------------------------------------------------------
 
+    def _own(self, table: ShardedTable) -> ShardedTable:
+        table.undo = self._undo
+        return table
+
     def _tables(self) -> list[ShardedTable]:
         return [self.people, self.outbox, *self.extra.values(), *(b.table for b in self.books.values())]
 
@@ -148,7 +155,7 @@ class TinyStore:
             self._forget_fields[name] = forget_fields
         table = self.extra.get(name)
         if table is None:
-            table = ShardedTable(name, self.folder.path / name, lambda i: f"{(i - 1) // per_shard:06d}")
+            table = self._own(ShardedTable(name, self.folder.path / name, lambda i: f"{(i - 1) // per_shard:06d}"))
             table.load(self.folder.newer_than_files())
             self.extra[name] = table
         return table
@@ -167,7 +174,8 @@ class TinyStore:
             for folder in sorted(folders):
                 book = self.books.get(folder.name)
                 if book is None:  # the same objects stay in use after a reload: callers may hold them
-                    book = self.books[folder.name] = EventBook(folder.name, EventBook.new_table(folder.name, folder))
+                    book = self.books[folder.name] = EventBook(
+                        folder.name, self._own(EventBook.new_table(folder.name, folder)))
                 book.table.load(newer)
                 book.reindex()
         except (OSError, ValueError, TypeError, KeyError) as exc:
@@ -194,9 +202,10 @@ class TinyStore:
 
         Changes run one after another in the writer task, in slices of a few
         milliseconds so a burst never holds up the event loop for long; each slice
-        is made durable by the next group commit. If a change raises half-way,
-        whatever is not yet durable is dropped and the last durable state reloaded,
-        so memory never holds a half-made change.
+        is made durable by the next group commit. A change that raises, or whose
+        records cannot be stored (text that JSON or UTF-8 refuses), is taken back
+        alone before the next one runs: its caller gets the error (StorageError for
+        the encoding), and everyone else's changes in the same write are kept.
         """
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._changes.append((change, future))
@@ -204,29 +213,49 @@ class TinyStore:
             self._writer = asyncio.create_task(self._run_changes(), name="eventbot-writer")
         return await future
 
+    def _run_one(self, change: Callable[[], Any], future: asyncio.Future[Any]) -> tuple[bool, Any]:
+        """Run one change with the undo log open: (True, result), or (False, None) with the future failed."""
+        undo = self._undo
+        undo.begin()
+        try:
+            try:
+                result = change()
+            except Exception as exc:
+                self._take_back()
+                future.set_exception(exc)
+                return False, None
+            problem = undo.check()
+            if problem is not None:
+                log.warning("a change was refused and taken back: %s", problem)
+                self._take_back()
+                future.set_exception(StorageError("the data could not be saved"))
+                return False, None
+            return True, result
+        finally:
+            undo.end()
+
+    def _take_back(self) -> None:
+        """Roll back the change in progress and rebuild the indexes over what it touched."""
+        touched = self._undo.rollback()
+        if not touched:
+            return
+        for book in self.books.values():
+            if book.table in touched:
+                book.reindex()
+        if self.people in touched:
+            self._people_ids = {rec["user_key"]: doc_id for doc_id, rec in self.people.records.items()}
+
     async def _run_changes(self) -> None:
         while self._changes:
             started = time.perf_counter()
             applied: list[tuple[asyncio.Future[Any], Any]] = []
-            broken = False
             while self._changes and time.perf_counter() - started < SLICE_SECONDS:
                 change, future = self._changes.popleft()
                 if future.done():  # the caller gave up before its turn
                     continue
-                try:
-                    applied.append((future, change()))
-                except Refused as exc:  # refused before anything changed
-                    future.set_exception(exc)
-                except Exception as exc:
-                    future.set_exception(exc)
-                    broken = True
-                    break
-            if broken:
-                for future, _ in applied:
-                    if not future.done():
-                        future.set_exception(StorageError("a change could not be completed"))
-                await self._commit.abort()
-                continue
+                ok, result = self._run_one(change, future)
+                if ok:
+                    applied.append((future, result))
             if applied:
                 asyncio.ensure_future(_settle(self._commit.register(), applied))
             await asyncio.sleep(0)  # let the loop breathe between slices
@@ -282,7 +311,7 @@ class TinyStore:
         book = self.books.get(event_id)
         if book is None:
             folder = self.folder.path / "signups" / event_id
-            book = self.books[event_id] = EventBook(event_id, EventBook.new_table(event_id, folder))
+            book = self.books[event_id] = EventBook(event_id, self._own(EventBook.new_table(event_id, folder)))
         return book
 
     def signups_of(self, user_key: str) -> list[Signup]:
