@@ -409,7 +409,7 @@ class DataFolder:
             newest.update((c.path, c) for c in changes)
         self._apply((str(c.path.relative_to(self.path)), _dumps_table(c.table, c.snapshot)) for c in newest.values())
         for journal, _ in batches:
-            journal.unlink()
+            journal.unlink(missing_ok=True)
 
     def write_batch(self, changes: list[ShardChange]) -> None:
         """Journal and apply a batch at once: all files land, or (after replay) none."""
@@ -444,6 +444,7 @@ def _dumps_table(table: str, records: dict[str, Any]) -> str:
 
 
 APPLY_EVERY = 0.25  # seconds journals gather before the shard files catch up with them
+APPLY_RETRY_MAX = 30.0  # longest wait between tries when the files could not be brought up to date
 
 
 def _resolve(waiting: list[asyncio.Future[None]]) -> None:
@@ -473,7 +474,7 @@ class GroupCommit:
         self._applying: list[tuple[Path, list[ShardChange]]] = []  # journals the files have not caught up with
         self.apply_every = APPLY_EVERY
         self._applier: asyncio.Task[None] | None = None
-        self._apply_failed = False
+        self._closing: asyncio.Event | None = None  # set by close(): apply now, and give up after one failure
         self.batches = 0
 
     def register(self) -> asyncio.Future[None]:
@@ -532,22 +533,46 @@ class GroupCommit:
         Journals are gathered for APPLY_EVERY seconds first: a broadcast or a burst of
         signups commits many small batches a second to the same shards, and rewriting
         a 500-record file for each of them cost more CPU than everything else together.
+        If the files cannot be written (a full disk), the journals stay and are tried
+        again, waiting twice as long each time (at most APPLY_RETRY_MAX seconds), so
+        the files catch up once there is space again; close() tries once more, and
+        what is still not applied then is replayed from the journals at the next start.
         """
+        if self._closing is None:
+            self._closing = asyncio.Event()
+        closing = self._closing
+        delay, failing = self.apply_every, False
         while self._applying:
-            await asyncio.sleep(self.apply_every)
-            batches, self._applying = self._applying, []
-            if self._apply_failed:  # after a failure, later journals wait for the replay at start-up
-                continue
+            if not closing.is_set():
+                try:
+                    await asyncio.wait_for(closing.wait(), delay)
+                except asyncio.TimeoutError:
+                    pass
+            batches = list(self._applying)
             try:
                 await asyncio.to_thread(self._folder.apply_journals, batches)
             except Exception as exc:
-                self._apply_failed = True
-                log.error("updating data files from %d journals failed (%s); the journals keep every change "
-                          "and are replayed at the next start", len(batches), exc)
+                if not failing:
+                    log.error("updating the data files from %d journal(s) failed (%s); the journals keep every "
+                              "change, and the files are tried again", len(batches), exc)
+                failing, delay = True, min(max(delay, self.apply_every) * 2, APPLY_RETRY_MAX)
+                if closing.is_set():
+                    log.warning("stopping with %d journal(s) not yet applied to the data files; they are replayed "
+                                "at the next start", len(self._applying))
+                    return
+                continue
+            del self._applying[:len(batches)]
+            if failing:
+                log.info("the data files caught up with %d journal(s)", len(batches))
+            failing, delay = False, self.apply_every
 
     async def close(self) -> None:
         """Wait for the batch in flight and for the files to catch up with the journals."""
         if self._task is not None:
             await asyncio.gather(self._task, return_exceptions=True)
-        if self._applier is not None:
+        if self._applier is not None and not self._applier.done():
+            if self._closing is None:
+                self._closing = asyncio.Event()
+            self._closing.set()
             await asyncio.gather(self._applier, return_exceptions=True)
+            self._closing = None

@@ -113,10 +113,13 @@ def test_profiles_from_the_first_version_are_moved(tmp_path):
 
 
 class BrokenDisk(DataFolder):
-    """A data folder whose writes fail while `broken` is set (a full disk), or the next `fail` of them."""
+    """A data folder whose writes fail while `broken` is set (a full disk), or the next `fail` of them;
+    with `apply_broken`, only bringing the shard files up to date fails (counted in `apply_failures`)."""
 
     broken = False
     fail = 0
+    apply_broken = False
+    apply_failures = 0
 
     def write_journal(self, files):
         if self.fail:
@@ -125,6 +128,12 @@ class BrokenDisk(DataFolder):
         if self.broken:
             raise OSError(28, "No space left on device")
         return super().write_journal(files)
+
+    def apply_journals(self, batches):
+        if self.apply_broken:
+            self.apply_failures += 1
+            raise OSError(28, "No space left on device")
+        return super().apply_journals(batches)
 
 
 async def test_a_failed_write_is_not_acknowledged_and_memory_follows_the_disk(tmp_path):
@@ -173,6 +182,34 @@ async def test_a_write_failing_mid_burst_acknowledges_only_what_reached_the_disk
     assert stored == acknowledged == in_memory  # nothing acknowledged is missing, nothing refused is there
     assert sum(s.status == "confirmed" for s in on_disk.book("expo").all()) == min(100, len(stored))
     assert all(on_disk.profile(user).language == "en" for user in acknowledged)
+
+
+def on_disk(folder: Path) -> set[str]:
+    """The user keys in the signup shard files themselves (journals not laid over)."""
+    return {r["user_key"] for p in (folder / "signups" / "expo").glob("*.json")
+            for r in json.loads(p.read_text("utf-8"))["signups"].values()}
+
+
+async def test_after_a_failed_background_apply_the_files_catch_up_without_a_restart(tmp_path):
+    store = TinyStore(tmp_path, folder=BrokenDisk)
+    try:
+        await register(store, "telegram:0")
+        await store.drain()  # the files have caught up once
+        store.folder.apply_broken = True  # the disk fills up: journals still fit, shard files do not
+        await register(store, "telegram:1")
+        while not store.folder.apply_failures:  # the background apply has failed
+            await asyncio.sleep(0.01)
+        store.folder.apply_broken = False  # space again
+        await register(store, "telegram:2")
+        await register(store, "telegram:3")
+        await store.drain()
+        assert not list(tmp_path.glob("journal-*.json"))  # no journals pile up
+        assert on_disk(tmp_path) == {f"telegram:{i}" for i in range(4)}  # the files caught up, no restart
+        await register(store, "telegram:4")  # and keep catching up
+        await store.drain()
+        assert not list(tmp_path.glob("journal-*.json")) and "telegram:4" in on_disk(tmp_path)
+    finally:
+        store.close()
 
 
 CHILD = textwrap.dedent("""
