@@ -489,34 +489,65 @@ async def test_send_returns_the_message_ts_and_edit_updates_it(http):
     assert SlackAdapter.max_per_second <= 10 and SlackAdapter.per_chat_interval == 1.0
 
 
+async def prepare_broadcast(ws: Workspace) -> Chat:
+    """U1 (en) and U2 (nl) signed up for EWRC; the organiser writes a broadcast in both languages up to Send."""
+    bot = ws.core.bot
+    for person, lang in (("U1", "en"), ("U2", "nl")):
+        def change(person: str = person, lang: str = lang) -> None:
+            bot.store.book("ewrc").register(f"slack:{person}", capacity=6000, waitlist=True, now=bot.clock(),
+                                            platform="slack", user_id=person, language=lang)
+        await bot.store.transact(change)
+    organiser = Chat(ws, ORGANISER)
+    await organiser.say("/broadcast ewrc")
+    await organiser.say("The plenary moves to room 2.")
+    await organiser.press("Nederlands")
+    await organiser.say("De plenaire sessie verhuist naar zaal 2.")
+    await organiser.press("Continue")
+    await organiser.press("Confirmed participants")
+    preview = await organiser.press("All languages")
+    assert "2 recipients (slack: 2)" in section_text(preview)
+    assert not [c for c in ws.api.calls_to("chat.postMessage") if c.channel in ("D1", "D2")]  # nothing before Send
+    return organiser
+
+
 async def test_an_organiser_broadcasts_from_slack_and_sees_the_report(workspaces):
     ws = await workspaces("http", Config(roles=RolesConfig(organisers={"ewrc": [f"slack:{ORGANISER}"]})))
     bot = ws.core.bot
     bot.attach(ws.adapter)
     await bot.start()
     try:
-        for person, lang in (("U1", "en"), ("U2", "nl")):
-            def change(person: str = person, lang: str = lang) -> None:
-                bot.store.book("ewrc").register(f"slack:{person}", capacity=6000, waitlist=True, now=bot.clock(),
-                                                platform="slack", user_id=person, language=lang)
-            await bot.store.transact(change)
-        organiser = Chat(ws, ORGANISER)
-        await organiser.say("/broadcast ewrc")
-        await organiser.say("The plenary moves to room 2.")
-        await organiser.press("Nederlands")
-        await organiser.say("De plenaire sessie verhuist naar zaal 2.")
-        await organiser.press("Continue")
-        await organiser.press("Confirmed participants")
-        preview = await organiser.press("All languages")
-        assert "2 recipients (slack: 2)" in section_text(preview)
-        assert not [c for c in ws.api.calls_to("chat.postMessage") if c.channel in ("D1", "D2")]  # nothing before Send
+        organiser = await prepare_broadcast(ws)
         await organiser.press("Send")
         english = await Chat(ws, "U1").next_message()
         dutch = await Chat(ws, "U2").next_message()
         assert section_text(english) == "The plenary moves to room 2."
         assert section_text(dutch) == "De plenaire sessie verhuist naar zaal 2."
-        await ws.api.wait_for("chat.postMessage", where=lambda c: c.channel == organiser.dm
-                              and "2 sent, 0 failed" in section_text(c))
+        await until(lambda: any("2 sent, 0 failed" in section_text(c) for c in ws.posts(organiser.dm)
+                                + ws.api.calls_to("chat.update")))  # the report: a message, or the progress edited
+    finally:
+        await bot.stop()
+
+
+async def test_the_broadcast_progress_message_ends_as_the_final_report(workspaces):
+    ws = await workspaces("http", Config(roles=RolesConfig(organisers={"ewrc": [f"slack:{ORGANISER}"]})))
+    bot = ws.core.bot
+    bot.attach(ws.adapter)
+    await bot.start()
+    try:
+        organiser = await prepare_broadcast(ws)
+        slow = ws.api.hold("chat.postMessage", where=lambda c: c.channel == "D1")  # Slack is slow for one recipient
+        ws.api.fail("chat.update", status=500, error="internal_error",  # and fails once on the final state
+                    where=lambda c: "sent" in str(c.args.get("text")))
+        await organiser.press("Send")
+        [progress] = await ws.api.wait_for("chat.postMessage", where=lambda c: c.channel == organiser.dm
+                                           and "of 2 done" in section_text(c))
+        slow.set()
+        [final] = await ws.api.wait_for("chat.update", where=lambda c: "2 sent, 0 failed" in section_text(c))
+        assert final.channel == organiser.dm and final.args["ts"] == progress.result["ts"]
+        await until(lambda: bot.broadcasts.report(1).status == "done")
+        assert not [c for c in ws.posts(organiser.dm) if "2 sent" in section_text(c)]  # no second message
+        updates = ws.api.calls_to("chat.update")
+        assert updates[-1] is final  # and nothing overwrote the final state
     finally:
         await bot.stop()
 

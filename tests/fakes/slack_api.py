@@ -59,6 +59,7 @@ class _Failure:
     retry_after: int
     times: int
     hang: bool = False
+    where: Callable[[Call], bool] = lambda c: True
 
 
 @dataclass
@@ -74,6 +75,7 @@ class SlackApiMock:
     _runner: web.AppRunner | None = None
     _socket: web.WebSocketResponse | None = None
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    _holds: list[tuple[str, Callable[[Call], bool], asyncio.Event]] = field(default_factory=list)
 
     @property
     def root(self) -> str:
@@ -109,12 +111,20 @@ class SlackApiMock:
     # --- test controls --------------------------------------------------------------
 
     def fail(self, method: str, *, error: str | None = None, status: int | None = None,
-             retry_after: int = 0, times: int = 1, hang: bool = False) -> None:
+             retry_after: int = 0, times: int = 1, hang: bool = False,
+             where: Callable[[Call], bool] = lambda c: True) -> None:
         """Make method fail `times` times: 429 + Retry-After when neither error nor status is given, else
         `status` (e.g. 500) with ok=false and error. `hang`: never answer (until the mock stops), so the
-        client's request times out."""
+        client's request times out. `where`: only calls it accepts fail."""
         status = status or (200 if error else 429)
-        self._failures.setdefault(method, []).append(_Failure(status, error, retry_after, times, hang))
+        self._failures.setdefault(method, []).append(_Failure(status, error, retry_after, times, hang, where))
+
+    def hold(self, method: str, where: Callable[[Call], bool] = lambda c: True) -> asyncio.Event:
+        """Make the next call to method matching `where` wait (then answer normally) until the returned
+        event is set: Slack being slow, for as long as the test wants."""
+        release = asyncio.Event()
+        self._holds.append((method, where, release))
+        return release
 
     def calls_to(self, method: str, ok: bool = True) -> list[Call]:
         """The calls to method (only those Slack accepted, unless ok=False)."""
@@ -182,9 +192,9 @@ class SlackApiMock:
                     pass
         return args
 
-    def _injected(self, method: str) -> _Failure | None:
-        failures = self._failures.get(method) or []
-        if not failures:
+    def _injected(self, call: Call) -> _Failure | None:
+        failures = self._failures.get(call.method) or []
+        if not failures or not failures[0].where(call):
             return None
         failure = failures[0]
         failure.times -= 1
@@ -197,7 +207,12 @@ class SlackApiMock:
         auth = request.headers.get("Authorization", "")
         call = Call(method, await self._args(request), token=auth.removeprefix("Bearer ") or None)
         self.calls.append(call)
-        failure = self._injected(method)
+        hold = next((h for h in self._holds if h[0] == method and h[1](call)), None)
+        if hold is not None:
+            self._holds.remove(hold)
+            await asyncio.wait([asyncio.ensure_future(hold[2].wait()), asyncio.ensure_future(self._stopping.wait())],
+                               return_when=asyncio.FIRST_COMPLETED)
+        failure = self._injected(call)
         if failure is not None:
             call.status, call.ok = failure.status, False
             if failure.hang:
