@@ -62,10 +62,10 @@ def input_block(field: FieldView) -> Block:
             "optional": not field.required, "element": element(field)}
 
 
-def consent_block(consent: str) -> Block:
-    """The consent text as a required checkbox."""
+def consent_block(consent: str, agree_label: str = "") -> Block:
+    """The consent text once, as the label of a required checkbox whose option says "I agree"."""
     return {"type": "input", "block_id": CONSENT, "label": plain(consent, LABEL_LIMIT), "element": {
-        "type": "checkboxes", "action_id": VALUE, "options": [option(Choice(consent, "agree"))]}}
+        "type": "checkboxes", "action_id": VALUE, "options": [option(Choice(agree_label or "✓", "agree"))]}}
 
 
 def form_view(form: FormView, metadata: dict[str, Any]) -> dict[str, Any]:
@@ -75,7 +75,7 @@ def form_view(form: FormView, metadata: dict[str, Any]) -> dict[str, Any]:
         blocks.append({"type": "header", "text": plain(form.title, HEADER_LIMIT)})
     blocks += [input_block(f) for f in form.fields]
     if form.consent:
-        blocks.append(consent_block(form.consent))
+        blocks.append(consent_block(form.consent, form.agree_label))
     private = json.dumps(metadata, separators=(",", ":"))
     if len(private) > METADATA_LIMIT:
         raise ValueError("the modal's metadata is too long")

@@ -382,6 +382,8 @@ async def test_the_slash_command_opens_the_signup_form_as_a_modal(workspaces, fo
     consent = inputs["consent"]
     assert consent["element"]["type"] == "checkboxes" and not consent.get("optional")
     assert consent["label"]["text"] == "I agree that my answers are stored for this trip."
+    assert [o["text"]["text"] for o in consent["element"]["options"]] == ["I agree"]
+    assert json.dumps(view).count("my answers are stored") == 1  # the consent text is shown once
     assert not ws.api.calls_to("chat.postMessage") and not ws.api.calls_to("response")  # the modal is the answer
 
 
