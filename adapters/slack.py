@@ -389,7 +389,10 @@ class SlackAdapter:
             await self.client.views_open(trigger_id=trigger_id, view=view)
         except (SlackClientError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
             log.warning("could not open a Slack modal (%s): the form continues in the DM", self._describe(exc))
-            await self._in_dm(replace(incoming, text=f"/signup {form.event_id}", payload=None))
+            signup = replace(incoming, text=f"/signup {form.event_id}", payload=None)
+            if not incoming.direct:  # where they asked, the core's words saying it continues in private
+                await self._deliver(incoming, [Reply(r.text) for r in await self.bot.handle(signup)], where)
+            await self._in_dm(signup)
 
     async def _form_submitted(self, ack: Any, user: str, view: dict[str, Any]) -> tuple[Incoming, list[Reply]] | None:
         """Check the submitted form and answer Slack: the field errors beside the fields, or the modal closes

@@ -472,6 +472,10 @@ async def test_when_slack_cannot_open_the_modal_the_chat_form_starts_in_the_dm(w
     [question] = await ws.api.wait_for("chat.postMessage")
     assert question.channel == "D1" and "Your name" in section_text(question)
     assert "expired_trigger_id" in caplog.text
+    [pointer] = await ws.api.wait_for("response")  # in the channel, only to them: where the form went
+    assert pointer.args["response_type"] == "ephemeral" and not buttons(pointer)
+    assert section_text(pointer) == "Let's do the signup for Study trip in a private chat with me."
+    assert len(ws.posts()) == 1  # and the DM has the form, no second invitation
 
 
 # --- organisers: broadcasts and hand-off ------------------------------------------------------
