@@ -590,6 +590,28 @@ async def test_a_question_handed_to_the_organisers_channel_and_answered_in_its_t
         await bot.stop()
 
 
+async def test_ask_in_a_channel_says_the_answer_comes_in_the_dm_and_it_does(workspaces):
+    ws = await workspaces("http", Config(roles=RolesConfig(organisers={"ewrc": [f"slack:{ORGANISER}"]})))
+    bot = ws.core.bot
+    bot.roles = dataclasses.replace(bot.roles, organiser_chats={"ewrc": "slack:C9"})
+    bot.attach(ws.adapter)
+    await bot.start()
+    try:
+        participant = Chat(ws, "U1")
+        await participant.command("event ewrc")
+        sent = await participant.command("ask Can I bring my bike?")  # in the channel C1
+        assert section_text(sent) == ("I passed your question on to the organisers; "
+                                      "their answer will come in your private chat with me.")
+        [forwarded] = await ws.api.wait_for("chat.postMessage", where=lambda c: c.channel == "C9")
+        await ws.mention("Yes.", user=ORGANISER, channel="C9", ts="1700000100.000100",
+                         thread_ts=forwarded.result["ts"])
+        answer = await participant.next_message()
+        assert answer.channel == "D1" and "Yes." in section_text(answer)
+        assert not [c for c in ws.posts("C1")]
+    finally:
+        await bot.stop()
+
+
 # --- HTTP mode: signatures ----------------------------------------------------------------
 
 
