@@ -123,11 +123,15 @@ class SlackAdapter:
         self._app_token = app_token
         self._redact = RedactSecrets([bot_token, app_token, signing_secret])
         self._redacted: list[logging.Logger] = []
-        self.client = AsyncWebClient(token=bot_token, base_url=base_url or AsyncWebClient.BASE_URL,
-                                     timeout=request_timeout, retry_handlers=retry_handlers(rate_limit_retries))
-        # signing_secret="" in Socket Mode keeps bolt from reading SLACK_SIGNING_SECRET itself
-        self.app = AsyncApp(name="eventbot", client=self.client, signing_secret=signing_secret or "",
+        # signing_secret="" in Socket Mode keeps bolt from reading SLACK_SIGNING_SECRET itself. Bolt builds
+        # the Web API client from the token (handed a client, it would warn on every start that the
+        # SLACK_BOT_TOKEN it reads by itself goes unused); the client then gets our address, timeout, retries.
+        self.app = AsyncApp(name="eventbot", token=bot_token, signing_secret=signing_secret or "",
                             logger=logging.getLogger("slack_bolt.AsyncApp"))
+        self.client: AsyncWebClient = self.app.client
+        self.client.base_url = base_url or AsyncWebClient.BASE_URL
+        self.client.timeout = request_timeout  # type: ignore[assignment]
+        self.client.retry_handlers = retry_handlers(rate_limit_retries)
         self.app.event("message")(self._on_message)
         self.app.event("app_mention")(self._on_mention)
         self.app.event("app_home_opened")(self._on_home_opened)

@@ -810,6 +810,19 @@ async def test_from_config_builds_an_adapter_on_the_configured_api(tmp_path, sla
         await adapter.stop()
 
 
+async def test_a_normal_start_logs_no_warning(workspaces, caplog, monkeypatch):
+    for name, value in (("SLACK_BOT_TOKEN", BOT_TOKEN), ("SLACK_APP_TOKEN", APP_TOKEN),
+                        ("SLACK_SIGNING_SECRET", SIGNING_SECRET)):
+        monkeypatch.setenv(name, value)  # as `eventbot run` has them (bolt reads some by itself)
+    caplog.set_level(logging.INFO)
+    for mode in ("http", "socket"):
+        ws = await workspaces(mode)
+        await ws.dm("/help")
+        await ws.api.wait_for("chat.postMessage", where=lambda c, mode=mode: c.token == BOT_TOKEN)
+        assert ws.adapter.client.base_url == ws.api.base_url
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
 @pytest.mark.parametrize("method", ["auth.test", "apps.connections.open"])
 async def test_a_refused_token_stops_the_start_with_a_clear_error(slack_api, method):
     slack_api.fail(method, error="invalid_auth")
