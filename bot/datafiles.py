@@ -23,13 +23,21 @@ ever replaced whole.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
+import re
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: readers then take no lock
+    fcntl = None  # type: ignore[assignment]
 
 from filelock import FileLock, Timeout
 from tinydb import TinyDB
@@ -55,7 +63,7 @@ def _fsync_dir(path: Path) -> None:
 def write_atomic(path: Path, text: str, sync_dir: bool = True) -> None:
     """Replace path with text: temporary file, flush, fsync, rename (old or new, never half)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
@@ -170,32 +178,20 @@ class ShardedTable:
         self.undo: UndoLog | None = None  # shared with the other tables of a store
         self.encoded: dict[int, str] = {}  # id -> the changed record as JSON, when UndoLog.check made it
 
-    def load(self, newer: dict[Path, list[dict[str, Any]]] | None = None) -> None:
-        """Read every shard file with TinyDB (a record found in the wrong shard is moved on the next write).
-
-        `newer` holds, per shard file, the record changes of journals not yet applied
-        to it, oldest first; they are laid over the file.
-        """
+    def load(self, shards: dict[Path, dict[int, dict[str, Any]]] | None = None) -> None:
+        """Take this table's records from what `DataFolder.read` found (a record found in the wrong shard
+        is moved on the next write)."""
         self.records.clear()
         self._shards.clear()
         self.dirty.clear()
         self._changed.clear()
+        self.encoded.clear()
         self._max_id = 0
-        newer = {p: deltas for p, deltas in (newer or {}).items() if p.parent == self.folder}
-        paths = set(self.folder.glob("*.json")) if self.folder.is_dir() else set()
-        for path in sorted(paths | set(newer)):
-            docs: dict[int, Any] = {}
-            if path.exists():
-                with TinyDB(path, storage=AtomicJSONStorage) as db:
-                    docs = {doc.doc_id: doc for doc in db.table(self.name).all()}
-            for delta in newer.get(path, ()):
-                for key, record in delta.items():
-                    if record is None:
-                        docs.pop(int(key), None)
-                    else:
-                        docs[int(key)] = record
+        for path, docs in sorted((shards or {}).items()):
+            if path.parent != self.folder:
+                continue
             for doc_id, doc in docs.items():
-                self.records[doc_id] = dict(doc)
+                self.records[doc_id] = doc
                 shard = self.shard_of(doc_id)
                 self._shards.setdefault(shard, set()).add(doc_id)
                 self._max_id = max(self._max_id, doc_id)
@@ -277,30 +273,94 @@ class ShardedTable:
         return out
 
 
-class DataFolder:
-    """The bot's data folder: one owner process (lock file), a schema version, a journal."""
+MANIFEST = "manifest.json"  # the journal position the shard files are at, and every shard's record count
+READERS_LOCK = ".readers.lock"  # readers hold it shared while they read; the writer exclusively while it applies
+LOCK_WAIT = 10.0  # seconds to wait for the other side of READERS_LOCK before giving up
+SHARD_NAME = re.compile(r"^\d+\.json$")
+TEMP_NAME = re.compile(r"^\..+\.(tmp\.|json\.)[A-Za-z0-9_]+$")  # write_atomic's temporary files (and older ones)
+PATH_PART = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@+-]*$")
+CheckRecord = Callable[[str, int, dict[str, Any]], "str | None"]
 
-    def __init__(self, path: Path, readonly: bool = False) -> None:
+
+class Busy(StorageError):
+    """Readers held the data folder for longer than LOCK_WAIT (the writer tries again later)."""
+
+
+@dataclass
+class Contents:
+    """What the data folder holds at one moment: the shard files with the journals laid over them."""
+
+    shards: dict[Path, dict[int, dict[str, Any]]] = field(default_factory=dict)  # shard file -> id -> record
+    tables: dict[Path, str] = field(default_factory=dict)  # table folder -> table name
+    problems: list[str] = field(default_factory=list)  # "file: what is wrong", for the operator
+    damaged: list[Path] = field(default_factory=list)  # files that cannot be used at all
+    journals: list[Path] = field(default_factory=list)  # not yet applied to the shard files, oldest first
+    stale: list[Path] = field(default_factory=list)  # journals already applied (a stop came before removing them)
+    touched: set[Path] = field(default_factory=set)  # shard files the pending journals change
+    applied: int = 0  # the newest journal the shard files contain
+
+
+def _journal_number(path: Path) -> int:
+    try:
+        return int(path.stem.split("-", 1)[1])
+    except (IndexError, ValueError):
+        return -1
+
+
+class DataFolder:
+    """The bot's data folder: one owner process (lock file), a schema version, journals, a manifest.
+
+    Opening it checks every file (see `read`): damage is refused with a StorageError
+    naming the file and what is wrong, unless `accept_data_loss` is given, which logs
+    what is lost, sets unusable files aside (renamed *.damaged) and goes on with the rest.
+    """
+
+    def __init__(self, path: Path, readonly: bool = False, accept_data_loss: bool = False,
+                 check_record: CheckRecord | None = None) -> None:
         self.path = path
         self.readonly = readonly
+        self.check_record = check_record
         self._next = 1  # number of the next journal
         self._lock: FileLock | None = None
-        if not readonly:
-            path.mkdir(parents=True, exist_ok=True)
-            self._lock = FileLock(str(path / ".lock"))
-            try:
-                self._lock.acquire(timeout=0)
-            except Timeout:
-                raise StorageError(
-                    f"another eventbot process is using the data folder {path}; stop it first "
-                    "(or give this one its own data_dir)") from None
+        self._manifest: dict[str, dict[str, Any]] = {}  # table folder (relative) -> {"table", "shards": {stem: n}}
+        self._applied = 0
         try:
+            if path.exists() and not path.is_dir():
+                raise StorageError(f"the data folder {path} is a file, not a folder")
+            if not readonly:
+                path.mkdir(parents=True, exist_ok=True)
+                self._lock = FileLock(str(path / ".lock"))
+                try:
+                    self._lock.acquire(timeout=0)
+                except Timeout:
+                    raise StorageError(
+                        f"another eventbot process is using the data folder {path}; stop it first "
+                        "(or give this one its own data_dir)") from None
+                (path / READERS_LOCK).touch()
             self._check_schema()
             if not readonly:
-                self.replay_journal()
+                self._remove_temporary_files()
+            self.contents = self.read()
+            if self.contents.problems and not accept_data_loss:
+                raise StorageError(self.damage_line(self.contents.problems))
+            if not readonly:
+                self._open_for_writing(self.contents)
+        except OSError as exc:
+            self.close()
+            raise StorageError(f"the data folder {path} cannot be used: "
+                               f"{exc.strerror or type(exc).__name__}"
+                               f"{f' ({exc.filename})' if exc.filename and str(exc.filename) != str(path) else ''}"
+                               ) from None
         except BaseException:
             self.close()
             raise
+
+    def damage_line(self, problems: list[str]) -> str:
+        """One line for the operator: the first problem, how many more, and what to do."""
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        return (f"the data folder {self.path} is damaged: {problems[0]}{more}; 'eventbot data check' lists "
+                "every problem; restore the files from a backup, or start with --accept-data-loss to go on "
+                "without what is damaged")
 
     def _check_schema(self) -> None:
         meta_path = self.path / "meta.json"
@@ -317,60 +377,299 @@ class DataFolder:
             raise StorageError(f"the data folder {self.path} was written by a newer eventbot (schema {version}); "
                                f"this version reads schema {SCHEMA_VERSION} and will not touch it")
 
-    def journals(self) -> list[Path]:
-        """Journals not yet applied to the files, oldest first."""
-        return sorted(self.path.glob("journal-*.json"), key=lambda p: int(p.stem.split("-", 1)[1]))
+    def _remove_temporary_files(self) -> None:
+        """Temporary files a crash left behind hold personal data that nothing else would ever remove."""
+        removed = 0
+        for root, _, names in os.walk(self.path):
+            for name in names:
+                if TEMP_NAME.match(name):
+                    Path(root, name).unlink(missing_ok=True)
+                    removed += 1
+        if removed:
+            log.info("removed %d temporary file(s) a crash left in %s", removed, self.path)
 
-    def _read_journal(self, journal: Path) -> dict[str, Any] | None:
-        try:
-            return json.loads(journal.read_text("utf-8"))
-        except FileNotFoundError:  # applied meanwhile
-            return None
-        except ValueError:  # cannot happen with atomic journal writes; refuse to guess
-            raise StorageError(f"{journal} is damaged; move it away to start without it") from None
+    # --- reading: one consistent moment, every file checked ----------------------------
 
-    def newer_than_files(self) -> dict[Path, list[dict[str, Any]]]:
-        """Per shard file, the record changes of journals not yet applied to it, oldest first."""
-        out: dict[Path, list[dict[str, Any]]] = {}
-        for journal in self.journals():
-            for rel, entry in (self._read_journal(journal) or {}).items():
-                out.setdefault(self.path / rel, []).append(entry["records"])
-        return out
-
-    def replay_journal(self) -> None:
-        """Lay journalled changes that a stop or crash kept from their files over them, in order."""
-        journals = self.journals()
-        if not journals:
+    @contextlib.contextmanager
+    def _shared(self) -> Iterator[None]:
+        """Hold READERS_LOCK shared: the writer replaces no shard file and removes no journal meanwhile."""
+        if fcntl is None:
+            yield
             return
-        log.warning("bringing data files up to date from %d journal(s)", len(journals))
-        files: dict[Path, dict[str, Any]] = {}
-        for path, deltas in self.newer_than_files().items():
-            try:
-                doc = json.loads(path.read_text("utf-8"))
-            except FileNotFoundError:
-                doc = {}
-            table = next(iter(doc), None) or self._table_of(journals, path)
-            records = doc.get(table, {})
-            for delta in deltas:
+        try:
+            fd = os.open(self.path / READERS_LOCK, os.O_RDONLY)
+        except FileNotFoundError:  # no writer of this version ever ran here
+            yield
+            return
+        try:
+            _flock(fd, fcntl.LOCK_SH, f"the data folder {self.path} is busy (an update did not finish); try again")
+            yield
+        finally:
+            os.close(fd)
+
+    @contextlib.contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """Hold READERS_LOCK exclusively while shard files are replaced (Busy if readers keep it)."""
+        if fcntl is None:
+            yield
+            return
+        fd = os.open(self.path / READERS_LOCK, os.O_RDONLY | os.O_CREAT, 0o600)
+        try:
+            _flock(fd, fcntl.LOCK_EX, f"readers kept the data folder {self.path} busy", Busy)
+            yield
+        finally:
+            os.close(fd)
+
+    def journals(self) -> list[Path]:
+        """Journal files present, oldest first."""
+        return sorted(self.path.glob("journal-*.json"), key=_journal_number)
+
+    def read(self) -> Contents:
+        """Every table's records at one moment: the shard files with the pending journals laid over them.
+
+        Taken under the shared readers' lock, so the files and the manifest belong
+        together; journals after the manifest's position are taken while their numbers
+        follow on (one written meanwhile and not yet listed ends the run, the result
+        is the moment before it). Every problem is reported as "file: what is wrong":
+        a file that is not JSON or not a table of records, a record the store would
+        not understand, a journal naming a path outside the data folder, and a shard
+        whose record count differs from what the manifest and journals say it holds
+        (a deleted or emptied file, records removed by hand).
+        """
+        with self._shared():
+            return self._read()
+
+    def _table_name(self, folder: Path) -> str:
+        """The table a folder's shard files hold: "signups" for signups/<event>/, else the folder's name."""
+        parts = folder.relative_to(self.path).parts
+        return "signups" if len(parts) == 2 and parts[0] == "signups" else parts[0]
+
+    def _rel(self, path: Path) -> str:
+        return str(path.relative_to(self.path))
+
+    def _read(self) -> Contents:
+        out = Contents()
+        manifest = self._read_manifest(out)
+        tables: dict[str, dict[str, Any]] = manifest.get("tables", {}) if manifest else {}
+        applied = int(manifest.get("applied", 0)) if manifest else 0
+        out.applied = applied
+        expected: dict[Path, int] = {}
+        for rel, info in tables.items():
+            folder = self._inside(rel, is_file=False)
+            if folder is None:
+                out.problems.append(f"{self.path / MANIFEST}: names {rel!r}, which is not a table folder")
+                continue
+            out.tables[folder] = self._table_name(folder)
+            expected.update((folder / f"{stem}.json", int(n)) for stem, n in info["shards"].items())
+        # journals not yet applied, in order; with a manifest their numbers follow on from its position
+        deltas: dict[Path, list[dict[str, Any]]] = {}
+        number = applied
+        for journal in self.journals():
+            n = _journal_number(journal)
+            if n <= applied and manifest is not None:
+                out.stale.append(journal)
+                continue
+            if manifest is not None and n != number + 1:
+                if not self.readonly:  # the writer sees every journal: one is missing
+                    out.problems.append(f"{journal}: journal {number + 1} before it is missing")
+                    out.damaged.append(journal)
+                break
+            entries = self._read_journal(journal, out)
+            if entries is None:
+                if manifest is not None or not journal.exists():
+                    break
+                continue
+            number = n
+            out.journals.append(journal)
+            for target, entry in entries.items():
+                deltas.setdefault(target, []).append(entry["records"])
+                out.tables.setdefault(target.parent, self._table_name(target.parent))
+                if "count" in entry:
+                    expected[target] = entry["count"]
+        out.applied = number if out.journals else applied
+        out.touched = set(deltas)
+        # shard files: what the manifest and journals name, and what is in the known folders
+        found: set[Path] = set(expected) | set(deltas)
+        for folder in self._table_folders():
+            found.update(p for p in folder.glob("*.json") if SHARD_NAME.match(p.name))
+        for shard in sorted(found):
+            table = out.tables.setdefault(shard.parent, self._table_name(shard.parent))
+            records = self._read_shard(shard, table, out)
+            if records is None:
+                continue
+            for delta in deltas.get(shard, ()):
                 for key, record in delta.items():
                     if record is None:
-                        records.pop(key, None)
+                        records.pop(int(key), None)
                     else:
-                        records[key] = record
-            files[path] = {table: records}
-        self._apply((str(p.relative_to(self.path)), json.dumps(d, ensure_ascii=False, separators=(",", ":")))
-                    for p, d in files.items())
-        for journal in journals:
-            journal.unlink(missing_ok=True)
-        self._next = max(int(j.stem.split("-", 1)[1]) for j in journals) + 1
+                        records[int(key)] = record
+            if self.check_record is not None:
+                for doc_id, record in list(records.items()):
+                    problem = self.check_record(table, doc_id, record)
+                    if problem is not None:
+                        out.problems.append(f"{shard}: record {doc_id}: {problem}")
+                        del records[doc_id]
+            want = expected.get(shard)
+            if manifest is not None and want is None and shard.exists():
+                out.problems.append(f"{shard}: not written by eventbot (not in {MANIFEST})")
+            elif want is not None and len(records) < want:
+                what = "missing" if not shard.exists() else f"holds {len(records)} records"
+                out.problems.append(f"{shard}: {what}, but {want} records were written to it "
+                                    f"({want - len(records)} lost)")
+            elif want is not None and len(records) > want:
+                out.problems.append(f"{shard}: holds {len(records)} records, but {want} were written to it "
+                                    "(changed outside eventbot)")
+            out.shards[shard] = records
+        return out
 
-    def _table_of(self, journals: list[Path], path: Path) -> str:
-        rel = str(path.relative_to(self.path))
-        for journal in journals:
-            entry = (self._read_journal(journal) or {}).get(rel)
-            if entry:
-                return entry["table"]
-        return "_default"
+    def _table_folders(self) -> list[Path]:
+        """people, outbox, every event's signups, and the other tables' folders (shard-named files)."""
+        folders = []
+        for child in sorted(self.path.iterdir()) if self.path.is_dir() else ():
+            if not child.is_dir() or child.name in ("files", "requests") or child.name.startswith("."):
+                continue
+            if child.name == "signups":
+                folders += [f for f in sorted(child.iterdir()) if f.is_dir()]
+            else:
+                folders.append(child)
+        return folders
+
+    def _inside(self, rel: Any, is_file: bool = True) -> Path | None:
+        """The path a manifest or journal names, if it is a shard file (or table folder) inside the data folder."""
+        if not isinstance(rel, str) or "\\" in rel or "\0" in rel:
+            return None
+        parts = rel.split("/")
+        if is_file and not SHARD_NAME.match(parts[-1]):
+            return None
+        folder_parts = parts[:-1] if is_file else parts
+        if not 1 <= len(folder_parts) <= 2 or (len(folder_parts) == 2) != (folder_parts[0] == "signups"):
+            return None
+        if not all(PATH_PART.match(p) for p in parts) or folder_parts[0] in ("files", "requests"):
+            return None
+        return self.path.joinpath(*parts)  # no "..", no absolute path: lexically inside the data folder
+
+    def _read_manifest(self, out: Contents) -> dict[str, Any] | None:
+        path = self.path / MANIFEST
+        try:
+            manifest = json.loads(path.read_text("utf-8"))
+            if not isinstance(manifest.get("applied"), int) or not all(
+                    isinstance(t, dict) and isinstance(t.get("table"), str) and isinstance(t.get("shards"), dict)
+                    and all(isinstance(n, int) for n in t["shards"].values())
+                    for t in manifest.get("tables").values()):
+                raise TypeError
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, TypeError, AttributeError):
+            out.problems.append(f"{path}: damaged (not the manifest eventbot writes); the record counts it "
+                                "keeps cannot be checked")
+            out.damaged.append(path)
+            return None
+        if not self.readonly:
+            self._manifest = {rel: {"table": t["table"], "shards": dict(t["shards"])}
+                              for rel, t in manifest["tables"].items()}
+        return manifest
+
+    def _read_journal(self, journal: Path, out: Contents) -> dict[Path, dict[str, Any]] | None:
+        """A journal's entries by shard file, or None (gone meanwhile, or a problem reported)."""
+        try:
+            data = json.loads(journal.read_text("utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            out.problems.append(f"{journal}: damaged ({_reason(exc)})")
+            out.damaged.append(journal)
+            return None
+        problem = None
+        entries: dict[Path, dict[str, Any]] = {}
+        if not isinstance(data, dict):
+            problem = "not a journal (a JSON object of shard files)"
+        else:
+            for rel, entry in data.items():
+                target = self._inside(rel)
+                if target is None:
+                    problem = f"names {rel!r:.80}, which is not a shard file inside the data folder"
+                elif not isinstance(entry, dict) or not isinstance(entry.get("table"), str):
+                    problem = f"the entry for {rel} has no table name"
+                elif not isinstance(entry.get("records"), dict) or not all(
+                        k.isdigit() and (r is None or isinstance(r, dict)) for k, r in entry["records"].items()):
+                    problem = f"the entry for {rel} has no records"
+                elif "count" in entry and not isinstance(entry["count"], int):
+                    problem = f"the entry for {rel} has a wrong record count"
+                if problem:
+                    break
+                entries[target] = entry
+        if problem:
+            out.problems.append(f"{journal}: {problem}")
+            out.damaged.append(journal)
+            return None
+        return entries
+
+    def _read_shard(self, shard: Path, table: str, out: Contents) -> dict[int, dict[str, Any]] | None:
+        """The records of a shard file ({} if it does not exist), or None with a problem reported."""
+        try:
+            data = json.loads(shard.read_text("utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            out.problems.append(f"{shard}: cannot be read ({_reason(exc)})")
+            out.damaged.append(shard)
+            return None
+        problem = None
+        if not isinstance(data, dict) or len(data) > 1:
+            problem = "not a TinyDB file of one table"
+        elif data:
+            name, docs = next(iter(data.items()))
+            if name != table:
+                problem = f"holds table {name!r:.40}, not {table!r}"
+            elif not isinstance(docs, dict) or not all(k.isdigit() and isinstance(r, dict) for k, r in docs.items()):
+                problem = "not a table of records (document id: record)"
+            else:
+                return {int(k): r for k, r in docs.items()}
+        else:
+            return {}
+        out.problems.append(f"{shard}: {problem}")
+        out.damaged.append(shard)
+        return None
+
+    # --- writing ------------------------------------------------------------------------
+
+    def _open_for_writing(self, contents: Contents) -> None:
+        """At start-up: set damaged files aside (when accepted), replay the journals, write the manifest."""
+        for problem in contents.problems:
+            log.warning("data loss accepted: %s", problem)
+        with self._exclusive():
+            for path in contents.damaged:
+                aside = path.with_name(path.name + ".damaged")
+                if path.exists():
+                    os.replace(path, aside)
+                    log.warning("%s was set aside as %s", path, aside.name)
+            rewrite: set[Path] = set()
+            if contents.problems:
+                rewrite = set(contents.shards)  # every file from what could be read: the next start is clean
+            elif contents.journals:
+                log.warning("bringing data files up to date from %d journal(s)", len(contents.journals))
+                rewrite = contents.touched
+            self._manifest = {}
+            for shard, records in contents.shards.items():
+                self._count(shard, self._table_name(shard.parent), len(records))
+            self._apply((self._rel(p), _dumps_table(self._table_name(p.parent),
+                                                    {str(k): r for k, r in sorted(contents.shards[p].items())}))
+                        for p in sorted(rewrite) if p in contents.shards)
+            self._applied = contents.applied
+            if rewrite or not (self.path / MANIFEST).exists() or contents.stale:
+                self._write_manifest()
+            for journal in contents.stale + contents.journals:
+                journal.unlink(missing_ok=True)
+        self._next = self._applied + 1
+
+    def _count(self, shard: Path, table: str, n: int) -> None:
+        entry = self._manifest.setdefault(self._rel(shard.parent), {"table": table, "shards": {}})
+        entry["table"] = table
+        entry["shards"][shard.stem] = n
+
+    def _write_manifest(self) -> None:
+        write_atomic(self.path / MANIFEST, json.dumps({"applied": self._applied, "tables": self._manifest},
+                                                      separators=(",", ":"), sort_keys=True))
 
     def _apply(self, files: Iterable[tuple[str, str]]) -> None:
         folders = set()
@@ -384,32 +683,48 @@ class DataFolder:
     def write_journal(self, changes: list[ShardChange]) -> tuple[Path, list[ShardChange]]:
         """Make a batch durable as one small journal of the changed records (the acknowledgement point).
 
-        Runs in a worker thread. Returns what `apply_journal` needs to update the files.
+        Runs in a worker thread. Returns what `apply_journals` needs to update the files.
+        Each entry carries the shard's record count after the batch, which start-up checks.
         """
         if self.readonly:
             raise StorageError("the data folder was opened read-only")
         dumps = _ENCODER.encode
-        entries = ",".join(f'{dumps(str(c.path.relative_to(self.path)))}:{{"table":{dumps(c.table)},'
+        entries = ",".join(f'{dumps(self._rel(c.path))}:{{"table":{dumps(c.table)},"count":{len(c.snapshot)},'
                            f'"records":{_dumps_records(c.records, c.texts)}}}' for c in changes)
         journal = self.path / f"journal-{self._next}.json"
-        self._next += 1
-        write_atomic(journal, f"{{{entries}}}")
+        try:
+            write_atomic(journal, f"{{{entries}}}")
+        finally:
+            if journal.exists():  # numbers follow on without a gap: readers rely on it
+                self._next += 1
         return journal, changes
 
     def apply_journals(self, batches: list[tuple[Path, list[ShardChange]]]) -> None:
         """Bring the shard files up to the newest of these batches, then drop their journals (worker thread).
 
-        A shard changed by several batches is written once, from its newest snapshot.
-        The journals go oldest first: should the process die in between, the ones left
-        are newer than the files' records they touch, and replaying them in order
-        ends in the same state.
+        A shard changed by several batches is written once, from its newest snapshot;
+        then the manifest records the new position and counts; then the journals go,
+        oldest first. Should the process die in between, the journals left are newer
+        than the files' records they touch, and replaying them in order ends in the
+        same state. Readers are kept out meanwhile (READERS_LOCK).
         """
         newest: dict[Path, ShardChange] = {}
         for _, changes in batches:
             newest.update((c.path, c) for c in changes)
-        self._apply((str(c.path.relative_to(self.path)), _dumps_table(c.table, c.snapshot)) for c in newest.values())
-        for journal, _ in batches:
-            journal.unlink(missing_ok=True)
+        with self._exclusive():
+            self._apply((self._rel(c.path), _dumps_table(c.table, c.snapshot)) for c in newest.values())
+            saved = {rel: {"table": t["table"], "shards": dict(t["shards"])} for rel, t in self._manifest.items()}
+            try:
+                for c in newest.values():
+                    self._count(c.path, c.table, len(c.snapshot))
+                applied = self._applied
+                self._applied = max(applied, *(_journal_number(j) for j, _ in batches))
+                self._write_manifest()
+            except BaseException:
+                self._manifest, self._applied = saved, applied
+                raise
+            for journal, _ in batches:
+                journal.unlink(missing_ok=True)
 
     def write_batch(self, changes: list[ShardChange]) -> None:
         """Journal and apply a batch at once: all files land, or (after replay) none."""
@@ -421,6 +736,29 @@ class DataFolder:
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+
+
+def _flock(fd: int, mode: int, busy: str, error: type[StorageError] = StorageError) -> None:
+    """Take a flock, waiting at most LOCK_WAIT seconds (a stopped process must not stall the other side)."""
+    assert fcntl is not None
+    deadline = time.monotonic() + LOCK_WAIT
+    while True:
+        try:
+            fcntl.flock(fd, mode | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise error(busy) from None
+            time.sleep(0.002)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return "not UTF-8 text"
+    if isinstance(exc, ValueError):
+        return "not complete JSON: truncated or overwritten" if "Expecting" in str(exc) or "Unterminated" in str(
+            exc) or "Extra data" in str(exc) else "not JSON"
+    return getattr(exc, "strerror", None) or type(exc).__name__
 
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))

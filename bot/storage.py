@@ -20,12 +20,12 @@ import time
 from collections import deque
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any, Callable, Literal, Protocol, TypeVar
+from typing import Any, Callable, Literal, Protocol, TypeVar, get_args
 
 from tinydb import TinyDB
 
-from bot.datafiles import AtomicJSONStorage, DataFolder, GroupCommit, ShardedTable, StorageError, UndoLog
-from bot.signups import SEGMENT, EventBook, Signup
+from bot.datafiles import AtomicJSONStorage, Contents, DataFolder, GroupCommit, ShardedTable, StorageError, UndoLog
+from bot.signups import ACTIVE, SEGMENT, EventBook, Signup
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -116,8 +116,12 @@ class Store(Protocol):
 class TinyStore:
     """The default store: TinyDB shard files in the data folder, written by group commit."""
 
-    def __init__(self, data_dir: Path, readonly: bool = False, folder: type[DataFolder] = DataFolder) -> None:
-        self.folder = folder(data_dir, readonly=readonly)
+    def __init__(self, data_dir: Path, readonly: bool = False, folder: type[DataFolder] = DataFolder,
+                 accept_data_loss: bool = False) -> None:
+        """Open the data folder: every file is checked, and damage refused with StorageError naming the file
+        (with `accept_data_loss`, logged and left behind instead: see DataFolder)."""
+        self.folder = folder(data_dir, readonly=readonly, accept_data_loss=accept_data_loss,
+                             check_record=check_record)
         self._undo = UndoLog()  # one change at a time is noted, so a failing one is taken back alone
         self.people = self._own(ShardedTable("people", data_dir / "people", lambda i: f"{(i - 1) // SEGMENT:06d}"))
         self.outbox = self._own(ShardedTable("outbox", data_dir / "outbox", lambda i: f"{(i - 1) // SEGMENT:06d}"))
@@ -125,7 +129,8 @@ class TinyStore:
         self.extra: dict[str, ShardedTable] = {}  # tables other parts of the core ask for by name
         self._forget_fields: dict[str, tuple[str, ...]] = {}  # table -> fields forget() empties instead of deleting
         self._people_ids: dict[str, int] = {}
-        self._load()
+        self._contents = self.folder.contents  # read and checked at one moment; tables asked for later come from it
+        self._load(self._contents)
         if not readonly:
             self._migrate_profiles_json()
         # what was loaded lives as long as the bot: keep it out of the cyclic garbage
@@ -156,30 +161,30 @@ class TinyStore:
         table = self.extra.get(name)
         if table is None:
             table = self._own(ShardedTable(name, self.folder.path / name, lambda i: f"{(i - 1) // per_shard:06d}"))
-            table.load(self.folder.newer_than_files())
+            table.load(self._contents.shards)
             self.extra[name] = table
         return table
 
-    def _load(self) -> None:
-        try:
-            newer = self.folder.newer_than_files()  # journals a running bot has not applied yet (readers)
-            self.people.load(newer)
-            self.outbox.load(newer)
-            for table in self.extra.values():
-                table.load(newer)
-            signups = self.folder.path / "signups"
-            folders = {f for f in signups.iterdir() if f.is_dir()} if signups.is_dir() else set()
-            folders |= {p.parent for p in newer if p.parent.parent == signups}
-            folders |= {signups / event_id for event_id in self.books}
-            for folder in sorted(folders):
-                book = self.books.get(folder.name)
-                if book is None:  # the same objects stay in use after a reload: callers may hold them
-                    book = self.books[folder.name] = EventBook(
-                        folder.name, self._own(EventBook.new_table(folder.name, folder)))
-                book.table.load(newer)
-                book.reindex()
-        except (OSError, ValueError, TypeError, KeyError) as exc:
-            raise StorageError(f"the data in {self.folder.path} cannot be read ({exc})") from None
+    def _load(self, contents: Contents | None = None) -> None:
+        """Load every table from one consistent reading of the data folder (after a failed write: a new one)."""
+        if contents is None:
+            contents = self._contents = self.folder.read()
+            for problem in contents.problems:
+                log.error("%s", problem)
+        self.people.load(contents.shards)
+        self.outbox.load(contents.shards)
+        for table in self.extra.values():
+            table.load(contents.shards)
+        signups = self.folder.path / "signups"
+        folders = {f for f in contents.tables if f.parent == signups}
+        folders |= {signups / event_id for event_id in self.books}
+        for folder in sorted(folders):
+            book = self.books.get(folder.name)
+            if book is None:  # the same objects stay in use after a reload: callers may hold them
+                book = self.books[folder.name] = EventBook(
+                    folder.name, self._own(EventBook.new_table(folder.name, folder)))
+            book.table.load(contents.shards)
+            book.reindex()
         self._people_ids = {rec["user_key"]: doc_id for doc_id, rec in self.people.records.items()}
 
     def _migrate_profiles_json(self) -> None:
@@ -362,6 +367,41 @@ class TinyStore:
             self.people.delete(doc_id)
         return {"profile": doc_id is not None, "signups": signups, "messages": len(messages),
                 "tables": tables}
+
+
+SIGNUP_FIELDS = frozenset(Signup.__dataclass_fields__)
+SIGNUP_STATUSES = (*ACTIVE, "cancelled")
+NOTIFICATION_FIELDS = frozenset(Notification.__dataclass_fields__)
+NOTIFICATION_STATUSES = get_args(NotificationStatus)
+
+
+def check_record(table: str, doc_id: int, record: dict[str, Any]) -> str | None:
+    """What is wrong with a stored record, for the start-up check (None: nothing)."""
+    if table == "signups":
+        fields, statuses, key = SIGNUP_FIELDS, SIGNUP_STATUSES, "seq"
+    elif table == "outbox":
+        fields, statuses, key = NOTIFICATION_FIELDS, NOTIFICATION_STATUSES, "seq"
+    elif table == "people":
+        return None if isinstance(record.get("user_key"), str) else "no user_key"
+    else:
+        return None
+    status = record.get("status")
+    if status not in statuses:
+        return f"unknown status {str(status)[:40]!r}"
+    unknown = sorted(set(record) - fields)
+    if unknown:
+        return f"unknown field {unknown[0][:40]!r}"
+    if record.get(key) != doc_id:
+        return f"its {key} is {str(record.get(key))[:20]!r}, not its id {doc_id}"
+    if not isinstance(record.get("user_key"), str):
+        return "no user_key"
+    return None
+
+
+def check_data(data_dir: Path) -> list[str]:
+    """Every problem in a data folder, as "file: what is wrong" (read-only: works while the bot runs)."""
+    folder = DataFolder(data_dir, readonly=True, accept_data_loss=True, check_record=check_record)
+    return folder.contents.problems
 
 
 async def _settle(commit: asyncio.Future[None], batch: list[tuple[asyncio.Future[Any], Any]]) -> None:
