@@ -284,7 +284,10 @@ class SlackAdapter:
     # --- incoming: bolt listeners acknowledge at once and leave the work to a task ----
 
     async def _on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
-        if event.get("channel_type") != "im" or event.get("subtype") or self._from_a_bot(event) or not event.get("user"):
+        subtype, has_files = event.get("subtype"), bool(event.get("files"))
+        sent_files = subtype == "file_share" or (has_files and not (event.get("text") or "").strip())
+        if event.get("channel_type") != "im" or (subtype and not sent_files) or self._from_a_bot(event) \
+                or not event.get("user"):
             return  # edits, deletions, joins and bots' messages (including our own)
         if self._first_time(body):
             self._spawn(event["user"], self._converse(event, event.get("thread_ts"), direct=True))
@@ -321,12 +324,13 @@ class SlackAdapter:
             self._remember_dm(user, channel)
         name, locale = await self._person(user)
         text = render.plain_text(event.get("text") or "", self.bot_user_id)
+        media = None if text else render.media(event.get("files") or ())  # a photo or file without words
         parent = event.get("thread_ts")  # in a thread: the message that started it (a forwarded question)
         reply_to = parent if parent and parent != event.get("ts") else None
-        if not direct and reply_to is None:  # `@eventbot help` is the command, as on the slash command;
-            text = self._command_text(text)  # in a thread it may be an organiser's answer ("Start is at 9")
+        if not direct and reply_to is None and not media:  # `@eventbot help` is the command, as on the slash
+            text = self._command_text(text)  # command; in a thread it may be an organiser's answer ("Start is at 9")
         incoming = Incoming(self.platform, user, channel, text=text, user_name=name, language_hint=locale,
-                            direct=direct, reply_to=reply_to, command_prefix=self.command_prefix)
+                            direct=direct, reply_to=reply_to, media=media, command_prefix=self.command_prefix)
         await self._answer(incoming, _Where(channel, thread_ts))
 
     async def _command(self, body: Mapping[str, Any], respond: AsyncRespond) -> None:

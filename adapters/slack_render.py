@@ -158,6 +158,16 @@ def home_view(reply: Reply) -> dict[str, Any]:
     return {"type": "home", "blocks": blocks[:HOME_BLOCKS]}
 
 
+def media(files: Any) -> str | None:
+    """What a person sent in files (Slack's file objects): "photo", "video", "voice" or "file"; None for none."""
+    kinds = {str(f.get("mimetype") or "").split("/")[0] for f in files if isinstance(f, dict)}
+    if not files:
+        return None
+    if len(kinds) == 1:
+        return {"image": "photo", "video": "video", "audio": "voice"}.get(kinds.pop(), "file")
+    return "file"
+
+
 def plain_text(text: str, bot_user_id: str | None = None) -> str:
     """Slack message text as the person typed it: the bot's mention removed, links and mentions as text, unescaped."""
 

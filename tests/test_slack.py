@@ -207,6 +207,36 @@ async def test_the_bots_own_messages_and_edits_are_ignored(slack):
     assert len(slack.core.handled) == 1
 
 
+def shared(*mimetypes: str) -> list[dict[str, Any]]:
+    return [{"id": f"F{n}", "name": f"file{n}", "mimetype": m, "filetype": m.split("/")[-1]}
+            for n, m in enumerate(mimetypes)]
+
+
+async def test_a_photo_or_file_without_words_gets_the_answer_that_the_bot_reads_text(slack):
+    await slack.dm("", subtype="file_share", files=shared("image/jpeg"))
+    await slack.dm("", subtype="file_share", files=shared("application/pdf", "image/png"))
+    await slack.dm("how many people attend EWRC", subtype="file_share", files=shared("image/jpeg"))  # a caption
+    await slack.mention("", ts="1700000001.000900")
+    await slack.event({"type": "app_mention", "channel": "C1", "user": "U1", "text": f"<@{BOT_USER_ID}>",
+                       "files": shared("audio/webm"), "ts": "1700000001.000901", "event_ts": "1700000001.000901"})
+    posts = await slack.api.wait_for("chat.postMessage", 5)
+    assert [(m.media, m.text) for m in slack.core.handled] == [
+        ("photo", ""), ("file", ""), (None, "how many people attend EWRC"), (None, "/start"), ("voice", "")]
+    assert [section_text(p) for p in posts[:2]] == [t("media_text_only", "en")] * 2
+    assert "6,000" in section_text(posts[2])
+    voice = next(p for p in posts if p.args.get("thread_ts") == "1700000001.000901")
+    assert voice.channel == "C1" and section_text(voice) == t("media_text_only", "en")
+
+
+async def test_other_subtypes_and_bots_files_stay_ignored(slack):
+    await slack.dm("", subtype="file_share", files=shared("image/jpeg"), bot_id="BOTHER")
+    await slack.dm("joined", subtype="channel_join")
+    await slack.dm("a thread reply also sent to the channel", subtype="thread_broadcast", files=shared("image/png"))
+    await slack.dm("how many people attend EWRC")
+    await slack.api.wait_for("chat.postMessage")
+    assert [m.text for m in slack.core.handled] == ["how many people attend EWRC"]
+
+
 async def test_an_event_retry_is_not_answered_twice(slack):
     event = {"type": "message", "channel_type": "im", "channel": "D1", "user": "U1",
              "text": "how many people attend EWRC", "ts": "1.1"}
