@@ -71,6 +71,20 @@ async def test_the_locale_is_fetched_once_and_answers_follow_it(slack):
     assert len(slack.api.calls_to("users.info")) == 1
 
 
+@pytest.mark.parametrize("user, question, answer", [
+    ("U5", "hoeveel bezoekers had de Smart City Expo?", "20.000 bezoekers"),
+    ("U6", "hvor mange deltakere er det på EWRC?", "6000 deltakere"),
+    ("U7", "郡山とブルメンはいつから姉妹都市ですか", "1988年から姉妹都市"),
+])
+async def test_people_whose_slack_is_english_get_the_answer_in_the_language_they_wrote(slack, user, question, answer):
+    person = Chat(slack, user, locale="en-US")
+    reply = await person.say(question)
+    assert answer in section_text(reply)
+    assert slack.core.handled[-1].language_hint == "en-US"
+    in_channel = await person.mention(question)  # the same in a channel
+    assert answer in section_text(in_channel)
+
+
 async def test_a_mention_in_a_channel_is_answered_in_its_thread(slack):
     await slack.mention("how many people attend EWRC", ts="1700000001.000200")
     [post] = await slack.api.wait_for("chat.postMessage")
