@@ -464,21 +464,25 @@ class DataFolder:
         # journals not yet applied, in order; with a manifest their numbers follow on from its position
         deltas: dict[Path, list[dict[str, Any]]] = {}
         number = applied
-        for journal in self.journals():
+        pending = [j for j in self.journals() if manifest is None or _journal_number(j) > applied]
+        out.stale = [j for j in self.journals() if manifest is not None and _journal_number(j) <= applied]
+        for i, journal in enumerate(pending):
             n = _journal_number(journal)
-            if n <= applied and manifest is not None:
-                out.stale.append(journal)
-                continue
+            entries = None
             if manifest is not None and n != number + 1:
-                if not self.readonly:  # the writer sees every journal: one is missing
-                    out.problems.append(f"{journal}: journal {number + 1} before it is missing")
-                    out.damaged.append(journal)
-                break
-            entries = self._read_journal(journal, out)
-            if entries is None:
-                if manifest is not None or not journal.exists():
+                if self.readonly:  # written meanwhile and not listed yet: stop at the moment before it
                     break
-                continue
+                out.problems.append(f"{journal}: journal {number + 1} before it is missing")
+            else:
+                entries = self._read_journal(journal, out)
+                if entries is None and not journal.exists():  # applied meanwhile (a bot without a manifest)
+                    break
+            if entries is None:  # what follows a journal that cannot be applied cannot be applied either
+                out.damaged += [j for j in pending[i:] if j not in out.damaged]
+                if len(pending) > i + 1:
+                    out.problems.append(f"{pending[i + 1]}: comes after {journal.name}, which cannot be applied "
+                                        f"({len(pending) - i - 1} journal(s) set aside with it)")
+                break
             number = n
             out.journals.append(journal)
             for target, entry in entries.items():

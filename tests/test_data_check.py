@@ -177,3 +177,19 @@ def test_a_read_only_data_dir_is_one_clean_line(tmp_path):
             TinyStore(data_dir)
     finally:
         data_dir.chmod(0o700)
+
+
+def test_a_missing_journal_is_named_and_the_ones_after_it_are_not_replayed_out_of_order(tmp_path, capsys):
+    make_data(tmp_path, people=3, signups=0)
+    applied = json.loads((tmp_path / "manifest.json").read_text())["applied"]
+    for n in (applied + 2, applied + 3):  # applied + 1 was deleted
+        journal(tmp_path, n, {"people/000000.json": {"table": "people", "count": 4, "records": {
+            "4": {"user_key": f"telegram:{n}"}}}})
+    assert f"journal-{applied + 2}.json: journal {applied + 1} before it is missing" in refused(tmp_path)
+    store = TinyStore(tmp_path, accept_data_loss=True)
+    try:
+        assert len(store.people.records) == 3  # neither journal after the gap was laid over the files
+    finally:
+        store.close()
+    assert not list(tmp_path.glob("journal-*.json")) and len(list(tmp_path.glob("journal-*.json.damaged"))) == 2
+    assert data_check(tmp_path, capsys) == (0, "")
