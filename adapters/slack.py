@@ -32,7 +32,7 @@ from adapters.slack_retry import REQUEST_TIMEOUT, retry_handlers
 from bot.commands import parse_command
 from bot.config import Config, ConfigError
 from bot.core import Bot
-from bot.messages import Attachment, DeliveryError, FormView, Incoming, Reply, Unreachable
+from bot.messages import Attachment, DeliveryError, FormView, Incoming, Reply, Unavailable, Unreachable
 
 log = logging.getLogger(__name__)
 
@@ -172,7 +172,8 @@ class SlackAdapter:
     async def start(self) -> None:
         """Check the token, then connect by Socket Mode or listen for HTTP requests; returns once running.
 
-        Raises RuntimeError with Slack's reason when a token is refused or Slack cannot be reached.
+        Raises RuntimeError with Slack's reason when a token is refused, and bot.messages.Unavailable
+        (retried by the runner) when Slack cannot be reached, times out or answers a server error.
         """
         self._redact_logs()
         try:
@@ -188,18 +189,18 @@ class SlackAdapter:
         try:
             auth = await self.client.auth_test()
         except (SlackClientError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            raise RuntimeError(f"Slack refused the bot token or is unreachable: {self._describe(exc)}") from None
+            raise self._start_error(exc, "Slack refused the bot token") from None
         self.bot_user_id, self.bot_id = auth.get("user_id"), auth.get("bot_id")
         if self.mode == "socket":
             self._socket = AsyncSocketModeHandler(self.app, app_token=self._app_token, web_client=self.client)
             try:
                 self._socket.client.wss_uri = await self._socket.client.issue_new_wss_url()
             except (SlackClientError, aiohttp.ClientError, asyncio.TimeoutError) as exc:
-                raise RuntimeError(f"Slack refused the app-level token: {self._describe(exc)}") from None
-            try:  # slack_sdk retries a failing connection forever: give up after a while
+                raise self._start_error(exc, "Slack refused the app-level token") from None
+            try:  # slack_sdk retries a failing connection forever: give up after a while (the runner retries)
                 await asyncio.wait_for(self._socket.connect_async(), CONNECT_TIMEOUT)
             except asyncio.TimeoutError:
-                raise RuntimeError("could not connect to Slack's Socket Mode websocket") from None
+                raise Unavailable("could not connect to Slack's Socket Mode websocket") from None
             log.info("connected to Slack by Socket Mode")
         else:
             server = web.Application()
@@ -208,6 +209,14 @@ class SlackAdapter:
             await self._runner.setup()
             await web.TCPSite(self._runner, self.listen, self.port).start()
             log.info("listening for Slack on %s:%s%s", self.listen, self.http_port, self.path)
+
+    def _start_error(self, exc: Exception, refused: str) -> Exception:
+        """Unavailable (the runner retries) when Slack cannot be reached or fails; else the refusal, a hard stop."""
+        status = exc.response.status_code if isinstance(exc, SlackApiError) else None
+        if isinstance(exc, SlackApiError) and status is not None and status < 500 and status != 429:
+            return RuntimeError(f"{refused}: {self._describe(exc)}")
+        reason = f"HTTP {status}" if status else self._describe(exc)
+        return Unavailable(f"Slack cannot be reached: {reason}")
 
     @property
     def http_port(self) -> int | None:

@@ -22,7 +22,7 @@ import yaml
 from adapters import slack_render as render
 from adapters.slack import SlackAdapter
 from bot.config import Config, ConfigError, ContentConfig, RolesConfig, SlackConfig
-from bot.messages import Attachment, Choice, DeliveryError, Incoming, Reply, Unreachable, literal
+from bot.messages import Attachment, Choice, DeliveryError, Incoming, Reply, Unavailable, Unreachable, literal
 from bot.texts import t
 from tests.fakes.slack_api import BOT_ID, BOT_USER_ID, SlackApiMock
 from tests.fakes.slack_harness import (  # noqa: F401 (fixtures)
@@ -875,6 +875,22 @@ async def test_a_refused_token_stops_the_start_with_a_clear_error(slack_api, met
     with pytest.raises(RuntimeError, match="invalid_auth"):
         await adapter.start()
     assert not logging.getLogger("slack_sdk.web.async_base_client").filters  # cleaned up
+
+
+async def test_slack_out_of_reach_at_start_is_unavailable_not_a_crash(slack_api):
+    gone = SlackApiMock()
+    await gone.start()
+    await gone.stop()  # nothing listens at its address any more
+    for base_url, broken in ((gone.base_url, None), (slack_api.base_url, "auth.test"),
+                             (slack_api.base_url, "apps.connections.open")):
+        if broken:
+            slack_api.fail(broken, status=503, error="service_unavailable", times=3)  # the first try and two retries
+        adapter = SlackAdapter(None, bot_token=BOT_TOKEN, app_token=APP_TOKEN,  # type: ignore[arg-type]
+                               base_url=base_url)
+        with pytest.raises(Unavailable) as caught:
+            await adapter.start()
+        assert str(caught.value).startswith("Slack cannot be reached: ")
+        assert all(secret not in str(caught.value) for secret in SECRETS)
 
 
 async def test_no_token_or_secret_appears_in_the_logs(workspaces, caplog):
