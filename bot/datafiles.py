@@ -15,9 +15,17 @@ replays the journal, so a batch that touches several files (a promotion and the
 message telling the person) lands completely or not at all. Every shard file is a
 normal TinyDB JSON file ({table: {doc_id: record}}), readable with TinyDB.
 
+After (2) a manifest (manifest.json) records the journal the files are now at and
+how many records each shard holds, and every journal entry carries its shard's count
+after the batch: at start-up every file is checked against them, so a deleted,
+emptied or hand-edited shard is refused with a message naming it instead of
+silently showing fewer records (`eventbot data check` runs the same check).
+
 One process owns a data folder (a lock file); readers such as `eventbot signups
-export` open it read-only without the lock, which is safe because files are only
-ever replaced whole.
+export` open it read-only without that lock. They read every table at once while
+holding .readers.lock shared; the writer holds it exclusively only while it
+replaces shard files and removes journals, so a reader sees one moment, never
+some files before a batch and others after it.
 """
 
 from __future__ import annotations
@@ -40,7 +48,6 @@ except ImportError:  # not on Windows: readers then take no lock
     fcntl = None  # type: ignore[assignment]
 
 from filelock import FileLock, Timeout
-from tinydb import TinyDB
 from tinydb.storages import Storage
 
 log = logging.getLogger(__name__)
