@@ -15,6 +15,7 @@ from typing import Any, Iterable
 
 from rapidfuzz import fuzz, process
 
+from faq.content_dates import FORMS as DATE_FORMS, read_moment
 from faq.normalize import LANGUAGES, normalize
 from faq.reminder_content import Reminder, parse_reminders
 from faq.signup_content import SignupSettings, parse_signup
@@ -250,12 +251,13 @@ def _parse_event(c: _Checker, data: LineDict) -> Event | None:
             zoneinfo.ZoneInfo(timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
             c.error(data.line_of("timezone"), f"{what}: unknown time zone {timezone!r} (use an IANA name such as Europe/Brussels)")
-    start, end = data.get("start"), data.get("end")
-    for key, value in (("start", start), ("end", end)):
-        if value is not None and not isinstance(value, (dt.date, dt.datetime)):
-            c.error(data.line_of(key), f"{what}: {key!r} must be a date (YYYY-MM-DD) or date-time")
-    if isinstance(start, dt.date) and isinstance(end, dt.date) and _as_datetime(end) < _as_datetime(start):
-        c.error(data.line_of("end"), f"{what}: 'end' is before 'start'")
+    start, end = (_moment_of(c, data, key, what) for key in ("start", "end"))
+    if start is not None and end is not None:
+        if isinstance(start, dt.datetime) != isinstance(end, dt.datetime):
+            c.error(data.line_of("end"), f"{what}: 'start' and 'end' must both have a time (YYYY-MM-DD HH:MM) "
+                                         "or both be dates alone (whole days)")
+        elif _as_datetime(end) < _as_datetime(start):
+            c.error(data.line_of("end"), f"{what}: 'end' is before 'start'")
     contact = None
     if data.get("contact") is not None:
         block = c.mapping(data["contact"], data.line_of("contact"), f"{what}: 'contact'")
@@ -267,16 +269,25 @@ def _parse_event(c: _Checker, data: LineDict) -> Event | None:
     when, place = c.per_language(data, "when", what), c.per_language(data, "place", what)
     description = c.per_language(data, "description", what)
     signup = parse_signup(c, data, what, timezone)
-    reminders = parse_reminders(c, data, what, has_start=isinstance(start, dt.date))
+    reminders = parse_reminders(c, data, what, has_start=start is not None or data.get("start") is not None)
     if not event_id or not names or not timezone:
         return None
     return Event(
         id=event_id, names=names, timezone=timezone, default_language=default_language, aliases=aliases,
-        start=start if isinstance(start, dt.date) else None,
-        end=end if isinstance(end, dt.date) else None,
+        start=start, end=end,
         when=when, place=place, description=description, contact=contact,
         links=links, signup=signup, reminders=reminders, file=c.file, line=data.line,
     )
+
+
+def _moment_of(c: _Checker, data: LineDict, key: str, what: str) -> dt.date | dt.datetime | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    moment = read_moment(value)
+    if moment is None:
+        c.error(data.line_of(key), f"{what}: {key!r} must be {DATE_FORMS}, not {value!r}")
+    return moment
 
 
 def _as_datetime(value: dt.date | dt.datetime) -> dt.datetime:

@@ -21,6 +21,8 @@ import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
+from faq.content_dates import FORMS, read_moment
+
 FIELD_TYPES = ("text", "email", "phone", "choice", "yesno", "number")
 _SIGNUP_KEYS = ("capacity", "waitlist", "waitlist_offer_hours", "opens", "closes", "consent", "form")
 _FIELD_KEYS = ("id", "type", "label", "required", "options", "min", "max", "max_length", "region")
@@ -80,13 +82,9 @@ def _moment(c: Any, data: Any, key: str, what: str, tz: zoneinfo.ZoneInfo | None
     value = data.get(key)
     if value is None:
         return None
-    if isinstance(value, str):
-        try:
-            value = dt.datetime.fromisoformat(value.strip()) if ":" in value else dt.date.fromisoformat(value.strip())
-        except ValueError:
-            value = None
-    if not isinstance(value, dt.date):
-        c.error(data.line_of(key), f"{what}: {key!r} must be a date (YYYY-MM-DD) or date and time (YYYY-MM-DD HH:MM)")
+    raw, value = value, read_moment(value)
+    if value is None:
+        c.error(data.line_of(key), f"{what}: {key!r} must be {FORMS}, not {raw!r}")
         return None
     if not isinstance(value, dt.datetime):
         value = dt.datetime.combine(value, dt.time.max if end_of_day else dt.time.min).replace(microsecond=0)

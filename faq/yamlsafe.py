@@ -100,7 +100,10 @@ class _Converter:
                 return node.value
             if node.tag == "tag:yaml.org,2002:bool" and node.value.lower() not in ("true", "false"):
                 return node.value  # YAML 1.2: yes/no/on/off are text (and `no` is Norwegian)
-            return self.constructor.construct_object(node, deep=True)
+            try:
+                return self.constructor.construct_object(node, deep=True)
+            except ValueError:  # e.g. 2026-13-01 looks like a timestamp but is no date: the checker says so
+                return node.value
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _SEQ_TAG:
                 raise self.fail(node, f"unsupported YAML tag {node.tag!r}")
