@@ -38,14 +38,16 @@ def build_roles(config: Config) -> Roles:
     return Roles.from_lists(config.roles.admins, config.roles.organisers, config.roles.organiser_chats)
 
 
-def build_bot(config: Config, clock: Callable[[], dt.datetime] | None = None) -> tuple[Bot, TinyStore]:
+def build_bot(config: Config, clock: Callable[[], dt.datetime] | None = None,
+              accept_data_loss: bool = False) -> tuple[Bot, TinyStore]:
     """The core with its content and storage, ready for adapters.
 
     The content is loaded before the data folder is locked, so bad content fails
-    without touching the data. Raises ContentError or StorageError.
+    without touching the data. Raises ContentError or StorageError (a damaged data
+    folder is refused unless `accept_data_loss`, which logs what is lost).
     """
     knowledge = build_knowledge(config)
-    store = TinyStore(config.data_dir)
+    store = TinyStore(config.data_dir, accept_data_loss=accept_data_loss)
     bot = Bot(knowledge, store, config.default_language, build_roles(config), clock,
               loader=lambda previous: build_knowledge(config, previous=previous))
     return bot, store

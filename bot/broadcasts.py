@@ -354,7 +354,12 @@ class Broadcasts:
                                                            total=report.total)))
                 try:
                     if finished and status_id is not None and edit is not None:  # the progress message ends as the report
-                        await edit(target["chat_id"], status_id, bot.present(messenger, Reply(self.describe(report, lang))))
+                        final = bot.present(messenger, Reply(self.describe(report, lang)))
+                        try:
+                            await edit(target["chat_id"], status_id, final)
+                        except Exception:  # the report must arrive: as a message of its own then
+                            log.warning("could not edit the progress of broadcast %d into its report; sending it", broadcast_id)
+                            await messenger.send(target["chat_id"], final)
                     elif finished:
                         await messenger.send(target["chat_id"], bot.present(messenger, Reply(self.describe(report, lang))))
                     elif status_id is not None and edit is not None:

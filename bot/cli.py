@@ -13,7 +13,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, Sequence
 
-from bot import cli_broadcast, cli_insights, cli_signups
+from bot import cli_broadcast, cli_data, cli_insights, cli_signups
 from bot.app import build_bot, build_knowledge, content_paths
 from bot.datafiles import StorageError
 from bot.config import Config, ConfigError, find_config, load_config
@@ -36,10 +36,13 @@ def _parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="chat with the bot in this terminal (reads lines from a pipe too)")
     chat.add_argument("--lang", choices=LANGUAGES, help="your language, as a platform would hint it")
 
-    sub.add_parser("run", help="run the bot on every platform whose token is set (Telegram, Slack)")
+    run_cmd = sub.add_parser("run", help="run the bot on every platform whose token is set (Telegram, Slack)")
+    run_cmd.add_argument("--accept-data-loss", action="store_true",
+                         help="start even if data files are damaged; the log lists what is lost")
     sub.add_parser("reload", help="make the running bot re-read its events and FAQ (like SIGHUP)")
 
     cli_signups.add_parser(sub)
+    cli_data.add_parser(sub)
     cli_broadcast.add_parser(sub)
 
     faq = sub.add_parser("faq", help="check, ask and evaluate the FAQ").add_subparsers(dest="faq_command", required=True)
@@ -77,13 +80,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "chat":
             return asyncio.run(_chat(config, args.lang))
         if args.command == "run":
-            return asyncio.run(_run(config))
+            return asyncio.run(_run(config, args.accept_data_loss))
         if args.command == "reload":
             return _reload(config)
         if args.command == "broadcast":
             return cli_broadcast.run(config, args)
         if args.command == "signups":
             return cli_signups.run(config, args)
+        if args.command == "data":
+            return cli_data.run(config, args)
         handled = cli_insights.run(config, args) if args.command == "faq" else None
         if handled is not None:
             return handled
@@ -135,8 +140,8 @@ def _reload(config: Config) -> int:
     return 0
 
 
-async def _run(config: Config) -> int:
-    bot, store = build_bot(config)
+async def _run(config: Config, accept_data_loss: bool = False) -> int:
+    bot, store = build_bot(config, accept_data_loss=accept_data_loss)
     try:
         try:
             adapters = platform_adapters(bot, config, os.environ)

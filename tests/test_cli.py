@@ -524,3 +524,17 @@ async def test_ctrl_c_while_following_a_running_bot_says_the_bot_keeps_sending(t
     assert "Telegram answering errors, retrying in" in err
     assert "The running bot keeps sending broadcast #1" in err
     assert code == 130 and "Traceback" not in err
+
+
+def test_data_check_and_a_damaged_folder_through_the_command_line(tmp_path):
+    write(tmp_path / "eventbot.yaml", "data_dir: data\n")
+    assert eventbot("chat", cwd=tmp_path, stdin="hello\n").returncode == 0  # the bot writes its data folder
+    clean = eventbot("data", "check", cwd=tmp_path)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    people = next((tmp_path / "data" / "people").glob("*.json"))
+    people.write_text('["not", "a", "table"]')
+    damaged = eventbot("data", "check", cwd=tmp_path)
+    assert damaged.returncode == 1 and people.name in damaged.stdout, damaged.stdout
+    refused = eventbot("chat", cwd=tmp_path, stdin="hello\n")
+    assert refused.returncode == 2 and "--accept-data-loss" in refused.stderr and "Traceback" not in refused.stderr
+    assert "--accept-data-loss" in eventbot("run", "--help", cwd=tmp_path).stdout
