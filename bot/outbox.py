@@ -150,20 +150,22 @@ class Deliverer:
             log.info("a queued %s message cannot reach its recipient; marked unreachable", note.platform)
             return replace(note, status="unreachable", attempts=note.attempts + 1, attempted_at=None)
         except DeliveryError as exc:
-            return self._retry_later(note, now, exc.retry_after)
-        except Exception:
+            return self._retry_later(note, now, exc.retry_after, str(exc)[:200] or type(exc).__name__)
+        except Exception as exc:
             log.exception("sending a queued %s message failed", note.platform)
-            return self._retry_later(note, now, None)
-        return replace(note, status="sent", attempts=note.attempts + 1, sent_at=_stamp(now), attempted_at=None)
+            return self._retry_later(note, now, None, type(exc).__name__)  # an unknown error's text may hold a secret
+        return replace(note, status="sent", attempts=note.attempts + 1, sent_at=_stamp(now), attempted_at=None,
+                       last_error=None)
 
-    def _retry_later(self, note: Notification, now: dt.datetime, retry_after: float | None) -> Notification:
+    def _retry_later(self, note: Notification, now: dt.datetime, retry_after: float | None,
+                     reason: str) -> Notification:
         attempts = note.attempts + 1
         if attempts >= MAX_ATTEMPTS:
-            log.warning("giving up on a queued %s message after %d attempts", note.platform, attempts)
-            return replace(note, status="failed", attempts=attempts, attempted_at=None)
+            log.warning("giving up on a queued %s message after %d attempts: %s", note.platform, attempts, reason)
+            return replace(note, status="failed", attempts=attempts, attempted_at=None, last_error=reason)
         delay = max(retry_after or 0.0, _backoff(attempts))
         return replace(note, attempts=attempts, next_attempt=(now + dt.timedelta(seconds=delay)).isoformat(),
-                       attempted_at=None)
+                       attempted_at=None, last_error=reason)
 
     def _begin(self, note: Notification) -> bool:
         """Record that a send begins; False if the message was forgotten or cancelled meanwhile."""

@@ -72,6 +72,7 @@ class Notification:
     sent_at: str | None = None
     ref: int | None = None  # the broadcast it belongs to
     attempted_at: str | None = None  # a send began then, outcome unknown (only where the platform can check)
+    last_error: str | None = None  # why the last try failed (the adapter's DeliveryError text: no secrets), for operators
 
     @property
     def delivery_id(self) -> str:

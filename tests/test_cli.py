@@ -480,7 +480,7 @@ def test_broadcast_says_why_it_stalls_and_how_to_resume_after_ctrl_c(trip):
     finally:
         chat.kill()
     err = (err + rest).decode("utf-8")
-    assert re.search(r"\] 1/3  Telegram answering errors, retrying in (29|30) s", err), err
+    assert re.search(r"\] 1/3  Telegram answering errors \(telegram answered 502\), retrying in (29|30) s", err), err
     assert "Stopped here. What is not sent yet stays queued: 'eventbot run' sends it" in err
     assert chat.returncode == 130
     assert "Traceback" not in err
