@@ -7,6 +7,8 @@ promoted without being told, even if the bot crashes right after.
 
 from __future__ import annotations
 
+import logging
+
 from typing import TYPE_CHECKING, Any
 
 from bot import export
@@ -18,6 +20,9 @@ from faq.content import Event
 
 if TYPE_CHECKING:
     from bot.core import Bot
+
+
+log = logging.getLogger(__name__)
 
 
 class SignupManager:
@@ -216,6 +221,10 @@ class SignupManager:
             return deleted
 
         deleted = await bot.store.transact(transaction)
+        try:
+            bot.store.remove_delivered_files()  # exported lists may name the person
+        except OSError:
+            log.warning("exported files in the data folder could not all be removed after a /forget")
         bot.wake_delivery()
         turn.forgotten = True
         events = sorted({self._event_name(s.event, lang) for s in deleted["signups"]})

@@ -369,6 +369,17 @@ class TinyStore:
         return {"profile": doc_id is not None, "signups": signups, "messages": len(messages),
                 "tables": tables}
 
+    def remove_delivered_files(self) -> int:
+        """Delete the signup lists delivered as files into the data folder (the console's `files/`),
+        since they may name a person who asked to be forgotten; calendar files name nobody and stay.
+        Call after the forget transaction; returns how many files were removed."""
+        removed = 0
+        for path in sorted((self.folder.path / "files").rglob("*")):
+            if path.is_file() and path.suffix.lower() != ".ics":
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
 
 SIGNUP_FIELDS = frozenset(Signup.__dataclass_fields__)
 SIGNUP_STATUSES = (*ACTIVE, "cancelled")

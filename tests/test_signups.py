@@ -330,3 +330,15 @@ async def test_a_dutch_participant_with_an_english_interface_is_promoted_in_dutc
     out = await person("cara", "en").say("/mysignups")
     assert "Goed nieuws" in out, out
     assert "Good news" not in out
+
+
+async def test_forget_leaves_nothing_in_the_data_folder_not_even_in_exported_lists(person, tmp_path):
+    await fill_trip(person("anna"), "Anna")
+    out = await person("olga").say("/export trip")
+    exported = Path(next(line for line in out.splitlines() if line.startswith("[file]")).split(" ", 1)[1])
+    assert "anna@example.org" in exported.read_text("utf-8-sig")
+    await person("anna").say("/forget yes")
+    data = tmp_path / "data"
+    leftovers = [p for p in data.rglob("*") if p.is_file() and b"anna@example.org" in p.read_bytes()]
+    assert leftovers == []
+    assert not exported.exists()
