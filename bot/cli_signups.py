@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -10,7 +12,9 @@ from pathlib import Path
 from bot import export
 from bot.app import build_knowledge
 from bot.config import Config
-from bot.storage import TinyStore
+from bot.event_times import has_ended
+from bot.storage import StorageError, TinyStore
+from faq.content import Event
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -25,6 +29,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     st = signups.add_parser("stats", help="confirmed / capacity, waiting list, cancellations, signups per day")
     st.add_argument("event", nargs="?", help="event id (default: every event with signups)")
     st.add_argument("--json", action="store_true")
+    pu = signups.add_parser("purge", help="delete an ended event's signups, answers and open dialogs (irreversible)")
+    pu.add_argument("event", help="event id")
+    pu.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
 
 def run(config: Config, args: argparse.Namespace) -> int:
@@ -36,6 +43,8 @@ def run(config: Config, args: argparse.Namespace) -> int:
     if unknown:
         print(f"eventbot: unknown event {unknown[0]!r} (known: {', '.join(events)})", file=sys.stderr)
         return 2
+    if args.signups_command == "purge":
+        return purge(config, events[args.event], args.yes)
     store = TinyStore(config.data_dir, readonly=True)
     if args.signups_command == "export":
         event = events[args.event]
@@ -62,4 +71,40 @@ def run(config: Config, args: argparse.Namespace) -> int:
               f"{f['waitlisted']} on the waiting list, {f['cancelled']} cancelled")
         for day, count in f["per_day"].items():
             print(f"  {day}: {count} signups")
+    return 0
+
+
+def purge(config: Config, event: Event, yes: bool, now: dt.datetime | None = None) -> int:
+    """`eventbot signups purge EVENT`: after the event, delete its signups for good (the bot must be stopped)."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    if not has_ended(event, now):
+        print(f"eventbot: {event.id} has not ended yet; its signups are kept", file=sys.stderr)
+        return 2
+    try:
+        store = TinyStore(config.data_dir)
+    except StorageError as exc:
+        print(f"eventbot: {exc} (stop the bot first: a purge writes the data folder)", file=sys.stderr)
+        return 2
+    try:
+        count = len(store.book(event.id).all())
+        if not yes:
+            if not sys.stdin.isatty():
+                print(f"eventbot: this deletes {count} signups of {event.id} for good; "
+                      "run again with --yes to confirm", file=sys.stderr)
+                return 2
+            answer = input(f"Delete the {count} signups of {event.id} with their answers, for good? [y/N] ")
+            if answer.strip().lower() not in ("y", "yes"):
+                print("nothing deleted", file=sys.stderr)
+                return 1
+        async def purge_now() -> dict[str, int]:
+            try:
+                return await store.transact(lambda: store.purge_event(event.id))
+            finally:
+                await store.drain()  # the shard files themselves no longer hold the answers
+
+        deleted = asyncio.run(purge_now())
+    finally:
+        store.close()
+    print(f"{event.id}: deleted {deleted['signups']} signups of {deleted['people']} people "
+          f"and {deleted['dialogs']} open dialogs")
     return 0

@@ -14,6 +14,7 @@ from bot.broadcasts import Broadcasts
 from bot.calendar import event_ics
 from bot.commands import Command, Registry, Turn, commands_written, parse_command
 from bot.datafiles import StorageError
+from bot.event_times import as_date, has_ended
 from bot.handoff import Handoff
 from bot.insights import Insights
 from bot.messages import Choice, FormView, Incoming, Messenger, Reply, cleaned, literal
@@ -500,14 +501,10 @@ class Bot:
         """Events that have not ended in their own time zone (undated ones included), soonest first."""
         now = self.clock()
 
-        def ended(e: Event) -> bool:
-            end = e.end or e.start
-            return end is not None and _as_date(end) < now.astimezone(zoneinfo.ZoneInfo(e.timezone)).date()
-
         def key(e: Event) -> tuple[int, dt.date]:
-            return (0, _as_date(e.start)) if e.start else (1, dt.date.max)
+            return (0, as_date(e.start)) if e.start else (1, dt.date.max)
 
-        return sorted((e for e in self.knowledge.content.events.values() if not ended(e)), key=key)
+        return sorted((e for e in self.knowledge.content.events.values() if not has_ended(e, now)), key=key)
 
     def _when(self, event: Event, lang: str) -> str:
         if event.start:
@@ -541,6 +538,4 @@ def _only_context_changed(before: Profile, after: Profile) -> bool:
     return all(getattr(before, f) == getattr(after, f) for f in Profile.__dataclass_fields__ if f not in _CONTEXT_FIELDS)
 
 
-def _as_date(value: dt.date) -> dt.date:
-    return value.date() if isinstance(value, dt.datetime) else value
 

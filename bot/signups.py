@@ -215,6 +215,14 @@ class EventBook:
             self.table.delete(signup.seq)
         return removed
 
+    def purge(self) -> list[Signup]:
+        """Delete every record of the event, with its answers (retention after the event); returns them."""
+        removed = self.all()
+        for signup in removed:
+            self._unindex(signup)
+            self.table.delete(signup.seq)
+        return removed
+
     # --- internals ------------------------------------------------------------------
 
     @staticmethod

@@ -369,6 +369,25 @@ class TinyStore:
         return {"profile": doc_id is not None, "signups": signups, "messages": len(messages),
                 "tables": tables}
 
+    def purge_event(self, event_id: str) -> dict[str, int]:
+        """Delete an ended event's signups with their answers, and the dialogs people have open for it;
+        call inside transact. Returns counts of what was deleted."""
+        signups = self.book(event_id).purge()
+        keys = {s.user_key for s in signups}
+        dialogs = 0
+        for doc_id, record in list(self.people.records.items()):
+            open_ = {chat: [d for d in stack if d.get("event") != event_id]
+                     for chat, stack in (record.get("dialogs") or {}).items()}
+            closed = sum(len(stack) for stack in (record.get("dialogs") or {}).values()) - sum(map(len, open_.values()))
+            legacy = record.get("dialog") and record["dialog"].get("event") == event_id
+            if closed or legacy or record.get("last_event") == event_id:
+                self.people.put(doc_id, {**record, "dialogs": {c: d for c, d in open_.items() if d} or None,
+                                         "dialog": None if legacy else record.get("dialog"),
+                                         "last_event": None if record.get("last_event") == event_id
+                                         else record.get("last_event")})
+                dialogs += closed + int(bool(legacy))
+        return {"signups": len(signups), "people": len(keys), "dialogs": dialogs}
+
     def remove_delivered_files(self) -> int:
         """Delete the signup lists delivered as files into the data folder (the console's `files/`),
         since they may name a person who asked to be forgotten; calendar files name nobody and stay.

@@ -538,3 +538,31 @@ def test_data_check_and_a_damaged_folder_through_the_command_line(tmp_path):
     refused = eventbot("chat", cwd=tmp_path, stdin="hello\n")
     assert refused.returncode == 2 and "--accept-data-loss" in refused.stderr and "Traceback" not in refused.stderr
     assert "--accept-data-loss" in eventbot("run", "--help", cwd=tmp_path).stdout
+
+
+def test_purge_deletes_an_ended_events_signups_after_confirmation(tmp_path):
+    event = textwrap.dedent("""\
+        events:
+          - id: meetup
+            names: {{en: "Meetup"}}
+            timezone: Europe/Amsterdam
+            start: {day}
+            signup:
+              form:
+                - id: name
+                  type: text
+                  label: {{en: "Your name"}}
+        """)
+    write(tmp_path / "content" / "events.yaml", event.format(day="2099-05-01"))
+    write(tmp_path / "eventbot.yaml", "data_dir: data\ncontent:\n  path: content\n")
+    signed = eventbot("chat", cwd=tmp_path, stdin="/signup meetup\nAnna Example\n1\n")
+    assert "signed up" in signed.stdout, signed.stdout
+    refused = eventbot("signups", "purge", "meetup", cwd=tmp_path)
+    assert refused.returncode == 2 and "has not ended" in refused.stderr
+    write(tmp_path / "content" / "events.yaml", event.format(day="2020-05-01"))  # time passes
+    unconfirmed = eventbot("signups", "purge", "meetup", cwd=tmp_path)
+    assert unconfirmed.returncode == 2 and "--yes" in unconfirmed.stderr
+    done = eventbot("signups", "purge", "meetup", "--yes", cwd=tmp_path)
+    assert done.returncode == 0 and "deleted 1 signups of 1 people" in done.stdout, done.stdout + done.stderr
+    stored = "".join(p.read_text("utf-8", "replace") for p in (tmp_path / "data").rglob("*.json"))
+    assert "Anna Example" not in stored
