@@ -15,6 +15,7 @@ from typing import Any, Iterable
 
 from rapidfuzz import fuzz, process
 
+from faq.content_suggest import closest, closest_language, closest_time_zone
 from faq.content_dates import FORMS as DATE_FORMS, read_moment
 from faq.normalize import LANGUAGES, normalize
 from faq.reminder_content import Reminder, parse_reminders
@@ -22,6 +23,8 @@ from faq.signup_content import SignupSettings, parse_signup
 from faq.yamlsafe import DEFAULT_MAX_BYTES, LineDict, LineList, Problem, YamlError, load_file
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+# an answer not written yet: TODO, TBD, FIXME, XXX, ??? or lorem ipsum, as a word of its own
+_PLACEHOLDER = re.compile(r"(?<![\w-])(TODO|TBD|TBA|FIXME|XXX+|lorem ipsum)(?![\w-])|\?\?\?", re.IGNORECASE)
 NEAR_DUPLICATE_RATIO = 95.0
 
 
@@ -146,9 +149,18 @@ class _Checker:
     def __init__(self, file: str, problems: list[Problem]) -> None:
         self.file = file
         self.problems = problems
+        self.misspelt: dict[int, set[str]] = {}  # id(mapping) -> keys an unknown key there was a typo for
 
     def error(self, line: int, message: str) -> None:
         self.problems.append(Problem(self.file, line, message))
+
+    def warning(self, line: int, message: str) -> None:
+        self.problems.append(Problem(self.file, line, message, "warning"))
+
+    def missing(self, data: LineDict, key: str, message: str) -> None:
+        """Report a missing key, unless an unknown key there was already reported as its typo."""
+        if key not in self.misspelt.get(id(data), ()):
+            self.error(data.line_of(key), message)
 
     def mapping(self, value: Any, line: int, what: str) -> LineDict | None:
         if isinstance(value, LineDict):
@@ -156,17 +168,27 @@ class _Checker:
         self.error(line, f"{what} must be a mapping (key: value)")
         return None
 
-    def unknown_keys(self, data: LineDict, allowed: Iterable[str], what: str) -> None:
-        allowed = set(allowed)
+    def unknown_keys(self, data: LineDict, allowed: Iterable[str], what: str, known: str = "") -> None:
+        allowed = tuple(allowed)
         for key in data:
             if key not in allowed:
-                self.error(data.line_of(key), f"unknown key {key!r} in {what}")
+                self.unknown_key(data, key, allowed, f"unknown key {key!r} in {what}", known)
+
+    def unknown_key(self, data: LineDict, key: str, allowed: Iterable[str], message: str, known: str = "") -> None:
+        """Report key as unknown, naming the allowed key it is probably a typo for (then not also "missing")."""
+        guess = closest(key, [k for k in allowed if k not in data])
+        if guess:
+            self.misspelt.setdefault(id(data), set()).add(guess)
+            message += f" (did you mean {guess!r}?)"
+        elif known:
+            message += f" ({known})"
+        self.error(data.line_of(key), message)
 
     def text(self, data: LineDict, key: str, what: str, required: bool = False) -> str:
         value = data.get(key)
         if value is None:
             if required:
-                self.error(data.line_of(key), f"{what}: missing {key!r}")
+                self.missing(data, key, f"{what}: missing {key!r}")
             return ""
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)
@@ -180,14 +202,16 @@ class _Checker:
     def language(self, code: Any, line: int, what: str) -> bool:
         if code in LANGUAGES:
             return True
-        self.error(line, f"{what}: unknown language code {code!r} (known: {', '.join(LANGUAGES)})")
+        guess = closest_language(code)
+        hint = f"did you mean {guess!r}?" if guess else f"known: {', '.join(LANGUAGES)}"
+        self.error(line, f"{what}: unknown language code {code!r} ({hint})")
         return False
 
     def per_language(self, data: LineDict, key: str, what: str, required: bool = False) -> dict[str, str]:
         value = data.get(key)
         if value is None:
             if required:
-                self.error(data.line_of(key), f"{what}: missing {key!r}")
+                self.missing(data, key, f"{what}: missing {key!r}")
             return {}
         block = self.mapping(value, data.line_of(key), f"{what}: {key!r}")
         if block is None:
@@ -222,7 +246,7 @@ class _Checker:
     def ident(self, data: LineDict, what: str) -> str:
         value = data.get("id")
         if value is None:
-            self.error(data.line, f"{what} without 'id'")
+            self.missing(data, "id", f"{what} without 'id'")
             return ""
         if not isinstance(value, str) or not _ID.match(value):
             self.error(data.line_of("id"), f"{what} id {value!r} must be lowercase letters, digits and '-'")
@@ -250,7 +274,9 @@ def _parse_event(c: _Checker, data: LineDict) -> Event | None:
         try:
             zoneinfo.ZoneInfo(timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-            c.error(data.line_of("timezone"), f"{what}: unknown time zone {timezone!r} (use an IANA name such as Europe/Brussels)")
+            guess = closest_time_zone(timezone)
+            hint = f"did you mean {guess!r}?" if guess else "use an IANA name such as Europe/Brussels"
+            c.error(data.line_of("timezone"), f"{what}: unknown time zone {timezone!r} ({hint})")
     start, end = (_moment_of(c, data, key, what) for key in ("start", "end"))
     if start is not None and end is not None:
         if isinstance(start, dt.datetime) != isinstance(end, dt.datetime):
@@ -308,9 +334,13 @@ def _parse_entry(c: _Checker, data: LineDict) -> FaqEntry | None:
         if key in _ENTRY_KEYS:
             continue
         if key not in LANGUAGES:
-            hint = "a language code" if len(key) == 2 else "a known key"
-            c.error(data.line_of(key), f"{what}: unknown key or language code {key!r} (expected {hint}: "
-                                       f"{', '.join(_ENTRY_KEYS + LANGUAGES)})")
+            language = closest_language(key)
+            if language and language not in data:
+                c.misspelt.setdefault(id(data), set()).add(language)
+                c.error(data.line_of(key), f"{what}: unknown language code {key!r} (did you mean {language!r}?)")
+            else:
+                c.unknown_key(data, key, _ENTRY_KEYS, f"{what}: unknown key or language code {key!r}",
+                              f"known: {', '.join(_ENTRY_KEYS + LANGUAGES)}")
             continue
         block = c.mapping(data[key], data.line_of(key), f"{what}: {key!r}")
         if block is None:
@@ -321,7 +351,10 @@ def _parse_entry(c: _Checker, data: LineDict) -> FaqEntry | None:
         phrasings = c.text_list(block, "phrasings", f"{what} ({key})")
         if question and answer:
             texts[key] = EntryText(question, phrasings, answer)
-    if not any(k in LANGUAGES for k in data):
+            if _PLACEHOLDER.search(answer):
+                c.warning(block.line_of("answer"), f"{what} ({key}): the answer still reads "
+                                                   f"{_PLACEHOLDER.search(answer).group(0)!r}; write the real answer")
+    if not any(k in LANGUAGES for k in data) and not c.misspelt.get(id(data), set()) & set(LANGUAGES):
         c.error(data.line, f"{what}: no language block (add e.g. 'en:' with question and answer)")
     tags = c.text_list(data, "tags", what)
     if not entry_id or not texts:
@@ -384,7 +417,7 @@ def load_content(paths: Iterable[Path], max_bytes: int = DEFAULT_MAX_BYTES, chec
         root = c.mapping(data, 1, "the file")
         if root is None:
             continue
-        c.unknown_keys(root, ("events", "faq"), "the file (expected 'events' and/or 'faq')")
+        c.unknown_keys(root, ("events", "faq"), "the file", "expected 'events' and/or 'faq'")
         for key, parse, target in (("events", _parse_event, events), ("faq", _parse_entry, entries)):
             items = root.get(key)
             if items is None:
@@ -411,7 +444,9 @@ def load_content(paths: Iterable[Path], max_bytes: int = DEFAULT_MAX_BYTES, chec
                     event_refs.append((parsed, str(path), block.line_of("event")))
     for entry, file, line in event_refs:
         if entry.event not in events:
-            problems.append(Problem(file, line, f"FAQ entry {entry.id}: unknown event {entry.event!r}"))
+            guess = closest(entry.event, [*events, *first_seen["events"]])
+            hint = f" (did you mean {guess!r}?)" if guess else ""
+            problems.append(Problem(file, line, f"FAQ entry {entry.id}: unknown event {entry.event!r}{hint}"))
     if check_duplicates:
         for lang, a, b, phrasing in near_duplicates(entries.values()):
             problems.append(Problem(entries[b].file, entries[b].line, f"FAQ entries {a} and {b} have near-identical {lang} phrasings "

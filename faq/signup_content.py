@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from faq.content_dates import FORMS, read_moment
+from faq.content_suggest import closest
 
 FIELD_TYPES = ("text", "email", "phone", "choice", "yesno", "number")
 _SIGNUP_KEYS = ("capacity", "waitlist", "waitlist_offer_hours", "opens", "closes", "consent", "form")
@@ -99,7 +100,9 @@ def _field(c: Any, data: Any, what: str) -> FormField | None:
     what = f"{what} {field_id or '?'}"
     kind = data.get("type", "text")
     if kind not in FIELD_TYPES:
-        c.error(data.line_of("type"), f"{what}: unknown type {kind!r} (known: {', '.join(FIELD_TYPES)})")
+        guess = closest(kind, FIELD_TYPES)
+        hint = f"did you mean {guess!r}?" if guess else f"known: {', '.join(FIELD_TYPES)}"
+        c.error(data.line_of("type"), f"{what}: unknown type {kind!r} ({hint})")
         kind = None
     labels = c.per_language(data, "label", what, required=True)
     required = data.get("required", True)
@@ -121,7 +124,7 @@ def _field(c: Any, data: Any, what: str) -> FormField | None:
                 priority = _number(c, block, "priority", f"{what} option", integer=True, minimum=-1000) or 0
                 if option_id and option_labels:
                     options.append(FormOption(option_id, option_labels, priority))
-    elif raw is not None:
+    elif raw is not None and kind is not None:  # with a misspelt type, the type is the one problem
         c.error(data.line_of("options"), f"{what}: 'options' only belong to a choice field")
     low, high = _number(c, data, "min", what, minimum=-1e12), _number(c, data, "max", what, minimum=-1e12)
     if low is not None and high is not None and low > high:

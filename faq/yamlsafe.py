@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from faq.yaml_hints import hint
+
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
@@ -165,9 +167,8 @@ def load_text(text: str, file: str, max_nodes: int = DEFAULT_MAX_NODES, max_alia
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        raise YamlError(Problem(file, line, f"YAML syntax error: {exc.problem or exc.context}")) from None
+        line, advice = hint(exc, text.splitlines())
+        raise YamlError(Problem(file, line, f"YAML syntax error: {advice} ({exc.problem or exc.context})")) from None
     except yaml.YAMLError as exc:
         raise YamlError(Problem(file, 1, f"YAML error: {exc}")) from None
     if node is None:
