@@ -63,6 +63,9 @@ def _named(name: str, norm: str) -> bool:
     return name in norm and _name_pattern(name).search(norm) is not None
 
 
+MAX_QUESTION = 2_000  # characters of a question matching reads (far above any real question)
+
+
 class Knowledge:
     """Content plus everything precomputed to answer questions about it."""
 
@@ -144,7 +147,12 @@ class Knowledge:
 
         text_language is the language the question is written in (for stemming and
         stop words) when it differs from the language the answer should be in.
+        Text that cannot be encoded (lone surrogates) is read with U+FFFD in their place,
+        and only the first MAX_QUESTION characters count.
         """
+        text = text[:MAX_QUESTION]
+        if any("\ud800" <= c <= "\udfff" for c in text):
+            text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
         named = self.events_named(text)
         scope = named[0] if len(named) == 1 else (None if named else context_event)
         match_lang = text_language or language

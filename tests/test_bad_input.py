@@ -62,3 +62,8 @@ async def test_on_a_full_disk_a_question_still_gets_its_answer(tmp_path, knowled
         assert "could not" in out.lower() or "try again" in out.lower(), out  # a choice that was not saved says so
     finally:
         store.close()
+
+
+def test_the_faq_engine_itself_reads_undecodable_text(knowledge):
+    answer = knowledge.ask("how many people attend EWRC caf\udce9", "en")
+    assert answer.band == "answer" and "6,000" in answer.text
