@@ -69,6 +69,7 @@ class Event(Located):
     links: tuple[str, ...] = ()
     signup: SignupSettings | None = None  # None: no signups through the bot
     reminders: tuple[Reminder, ...] = ()
+    past: bool = False  # the event took place: not "upcoming", whether or not it has dates
 
 
 @dataclass(frozen=True)
@@ -255,7 +256,7 @@ class _Checker:
 
 
 _EVENT_KEYS = ("id", "names", "default_language", "aliases", "start", "end", "when", "timezone",
-               "place", "description", "contact", "links", "signup", "reminders")
+               "place", "description", "contact", "links", "signup", "reminders", "past")
 _CONTACT_KEYS = ("name", "organisation", "email", "phone")
 _ENTRY_KEYS = ("id", "event", "tags")
 _TEXT_KEYS = ("question", "phrasings", "answer")
@@ -294,6 +295,10 @@ def _parse_event(c: _Checker, data: LineDict) -> Event | None:
     aliases, links = c.text_list(data, "aliases", what), c.text_list(data, "links", what)
     when, place = c.per_language(data, "when", what), c.per_language(data, "place", what)
     description = c.per_language(data, "description", what)
+    past = data.get("past", False)
+    if not isinstance(past, bool):
+        c.error(data.line_of("past"), f"{what}: 'past' must be true or false, not {past!r}")
+        past = False
     signup = parse_signup(c, data, what, timezone)
     reminders = parse_reminders(c, data, what, has_start=start is not None or data.get("start") is not None)
     if not event_id or not names or not timezone:
@@ -302,7 +307,7 @@ def _parse_event(c: _Checker, data: LineDict) -> Event | None:
         id=event_id, names=names, timezone=timezone, default_language=default_language, aliases=aliases,
         start=start, end=end,
         when=when, place=place, description=description, contact=contact,
-        links=links, signup=signup, reminders=reminders, file=c.file, line=data.line,
+        links=links, signup=signup, reminders=reminders, past=past, file=c.file, line=data.line,
     )
 
 
