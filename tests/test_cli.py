@@ -521,7 +521,7 @@ async def test_ctrl_c_while_following_a_running_bot_says_the_bot_keeps_sending(t
         await runner
         store.close()
     err = (err + rest).decode("utf-8")
-    assert "Telegram answering errors, retrying in" in err
+    assert "Telegram answering errors (try later), retrying in" in err
     assert "The running bot keeps sending broadcast #1" in err
     assert code == 130 and "Traceback" not in err
 
