@@ -1,38 +1,26 @@
 """The core's small markup as Telegram HTML, cut into messages Telegram accepts.
 
-The core writes `**bold**` and bare web addresses; everything else is literal.
-Every piece of text is escaped, bold becomes <b>, and Telegram links bare
-addresses by itself. A text longer than one message is cut at blank lines first,
-then at line ends, then at spaces, and only as a last resort inside a word; a cut
-never falls inside a tag or an HTML entity, because every piece is rendered on
-its own.
+The core writes `**bold**` and bare web addresses; everything else is literal,
+and a backslash escapes the next character (text a person typed arrives escaped,
+so `**BIG**` they typed stays literal). Rendering starts from
+`bot.messages.segments`: every piece of text is HTML-escaped, bold becomes <b>,
+and Telegram links bare addresses by itself. A text longer than one message is
+cut at blank lines first, then at line ends, then at spaces, and only as a last
+resort inside a word; a cut never falls inside a tag or an HTML entity, because
+every piece is rendered on its own.
 """
 
 from __future__ import annotations
 
 import html
-import re
+
+from bot.messages import segments
 
 MAX_MESSAGE = 4096  # Telegram's limit for one message's text
 
-_BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 _SEPARATORS = ("\n\n", "\n", " ")
 
 Segment = tuple[str, bool]  # (literal text, bold)
-
-
-def segments(text: str) -> list[Segment]:
-    """The text as literal pieces, each bold or not."""
-    out: list[Segment] = []
-    pos = 0
-    for match in _BOLD.finditer(text):
-        if match.start() > pos:
-            out.append((text[pos:match.start()], False))
-        out.append((match.group(1), True))
-        pos = match.end()
-    if pos < len(text):
-        out.append((text[pos:], False))
-    return out
 
 
 def _html(piece: Segment) -> str:

@@ -556,6 +556,13 @@ def test_rendering_escapes_everything_but_bold():
     assert render_html("a ** b") == "a ** b"
 
 
+async def test_text_a_person_typed_is_shown_literally_not_as_bold(chat):
+    replies = await chat.say("/event **BIG**")
+    assert replies and "**BIG**" in replies[0] and "<b>BIG</b>" not in replies[0], replies
+    assert "\\*" not in replies[0]  # the core's escaping backslashes are not shown
+    assert render_html(r"a \*\*b\*\* \\ **c** <d>") == r"a **b** \ <b>c</b> &lt;d&gt;"
+
+
 def test_splitting_prefers_paragraphs_then_lines_and_never_cuts_a_tag():
     text = "**one**\n\n" + "line two\n" * 3 + "\n" + "**" + "x" * 30 + "**"
     chunks = split_html(text, limit=30)
@@ -588,7 +595,10 @@ async def test_an_organiser_broadcasts_from_telegram_and_sees_the_report(start, 
         assert "2 recipients (telegram: 2)" in plain(preview[-1])
         assert h.fake.texts(OTHER) == []  # nothing before Send
         await h.press(h.buttons()[0]["callback_data"])  # Send
-        await h.fake.wait_for(lambda: any("2 sent, 0 failed" in plain(t) for t in h.fake.texts(USER)),
+        def reports() -> list[str]:  # the progress message is edited into the report
+            return [c.params["text"] for c in h.fake.calls_of("editMessageText", chat_id=USER)] + h.fake.texts(USER)
+
+        await h.fake.wait_for(lambda: any("2 sent, 0 failed" in plain(t) for t in reports()),
                               what="the broadcast report")
         assert "De plenaire sessie verhuist naar zaal 2." in h.fake.texts(OTHER)
         assert "The plenary moves to room 2." in h.fake.texts(BYSTANDER)
