@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Iterable, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
+from bot.roles import ALL_EVENTS
+from faq.content_suggest import closest
 from faq.matcher import MatchSettings
 from faq.semantic import INSTALL_HINT, SemanticSettings
 from faq.semantic import available as semantic_available
 from faq.normalize import LANGUAGES
-from faq.yamlsafe import LineDict, YamlError, load_file
+from faq.yamlsafe import LineDict, LineList, YamlError, load_file
 
 CONFIG_ENV = "EVENTBOT_CONFIG"
 DEFAULT_CONFIG_NAMES = ("eventbot.yaml", "eventbot.yml")
@@ -108,7 +110,19 @@ class LoggingConfig(_Section):
 
 _USER_KEY = r"^[a-z][a-z0-9_-]*:\S+$"
 _EVENT_OR_ALL = r"^(\*|[a-z0-9][a-z0-9-]{0,63})$"
-UserKey = Annotated[str, StringConstraints(pattern=_USER_KEY)]
+PLATFORMS = ("telegram", "slack", "console")
+
+
+def _known_platform(user_key: str) -> str:
+    platform = user_key.split(":", 1)[0]
+    if platform not in PLATFORMS:
+        guess = closest(platform, PLATFORMS)
+        hint = f"did you mean {guess!r}?" if guess else f"known: {', '.join(PLATFORMS)}"
+        raise ValueError(f"unknown platform {platform!r} ({hint})")
+    return user_key
+
+
+UserKey = Annotated[str, StringConstraints(pattern=_USER_KEY), AfterValidator(_known_platform)]
 
 
 class RolesConfig(_Section):
@@ -187,9 +201,61 @@ def _line(data: Any, loc: tuple[Any, ...]) -> int | None:
         if isinstance(data, LineDict) and str(key) in data:
             line = data.line_of(str(key))
             data = data[str(key)]
+        elif isinstance(data, LineList) and isinstance(key, int) and 0 <= key < len(data):
+            line = data.item_lines[key]
+            data = data[key]
         else:
             break
     return line
+
+
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The config section (model) at the key path loc."""
+    model: type[BaseModel] = Config
+    for key in loc:
+        field = model.model_fields.get(str(key))
+        if field is None or not (isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)):
+            return None
+        model = field.annotation
+    return model
+
+
+# secrets people put in the file, by section and key -> the setting naming their environment variable
+_SECRETS = {
+    "telegram": {"token": "token_env", "bot_token": "token_env", "webhook_secret": "webhook_secret_env",
+                 "secret_token": "webhook_secret_env"},
+    "slack": {"token": "bot_token_env", "bot_token": "bot_token_env", "app_token": "app_token_env",
+              "signing_secret": "signing_secret_env", "secret": "signing_secret_env"},
+}
+
+
+def _unknown_key(data: Any, loc: tuple[Any, ...]) -> str:
+    """Why a key does not belong: a secret that belongs in the environment, or a typo."""
+    *parents, key = (str(p) for p in loc)
+    model = _model_at(tuple(parents))
+    setting = _SECRETS.get(".".join(parents), {}).get(key)
+    if model is not None and (setting or f"{key}_env" in model.model_fields):
+        setting = setting or f"{key}_env"
+        section = data
+        for part in parents:
+            section = section.get(part) if isinstance(section, dict) else None
+        variable = section.get(setting) if isinstance(section, dict) else None
+        if not isinstance(variable, str):
+            variable = model.model_fields[setting].default
+        return f"tokens come from environment variables ({variable}): set {variable} and remove this key from the file"
+    guess = closest(key, [f for f in model.model_fields if f not in (data or {})]) if model else None
+    return f"unknown key (did you mean {guess!r}?)" if guess else "unknown key"
+
+
+def _message(err: Any, data: Any) -> str:
+    pattern = err.get("ctx", {}).get("pattern")
+    if err["type"] == "extra_forbidden":
+        return _unknown_key(data, tuple(err["loc"]))
+    if err["type"] == "string_pattern_mismatch" and pattern == _USER_KEY:
+        return "must be platform:id, e.g. telegram:123456789 or slack:U0123ABCD"
+    if err["type"] == "string_pattern_mismatch" and pattern == _EVENT_OR_ALL:
+        return "must be an event id or \"*\" for every event"
+    return err["msg"].removeprefix("Value error, ")
 
 
 def parse_config(data: Any, source: str = "config") -> Config:
@@ -204,15 +270,37 @@ def parse_config(data: Any, source: str = "config") -> Config:
         lines = []
         for err in exc.errors():
             path = ".".join(str(p) for p in err["loc"]) or "(top level)"
-            message = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-            if err["type"] == "string_pattern_mismatch" and err.get("ctx", {}).get("pattern") == _USER_KEY:
-                message = "must be platform:id, e.g. telegram:123456789 or slack:U0123ABCD"
-            elif err["type"] == "string_pattern_mismatch" and err.get("ctx", {}).get("pattern") == _EVENT_OR_ALL:
-                message = "must be an event id or \"*\" for every event"
             line = _line(data, tuple(err["loc"]))
             where = f"{source}:{line}" if line else source
-            lines.append(f"{where}: {path}: {message}")
+            lines.append(f"{where}: {path}: {_message(err, data)}")
         raise ConfigError("\n".join(lines)) from None
+
+
+def check_roles(config: Config, event_ids: Iterable[str], path: Path | None = None) -> list[str]:
+    """Problems with the events the config's roles name, given the loaded content's event ids.
+
+    One `file:line: roles.organisers.<id>: unknown event ...` line per unknown event id
+    ("*", every event, is always fine); an empty list when all are known. path is the
+    config file the config was loaded from (find_config's answer), for the lines.
+    """
+    known = list(event_ids)
+    source, data = str(path or "config"), None
+    if path is not None:
+        try:
+            data = load_file(path)
+        except YamlError:  # read fine a moment ago; without lines the messages still name the key
+            data = None
+    problems = []
+    for section in ("organisers", "organiser_chats"):
+        for event_id in getattr(config.roles, section):
+            if event_id == ALL_EVENTS or event_id in known:
+                continue
+            guess = closest(event_id, known)
+            hint = f"did you mean {guess!r}?" if guess else f"known: {', '.join(known) or 'none'}, or \"*\" for every event"
+            line = _line(data, ("roles", section, event_id)) if data is not None else None
+            where = f"{source}:{line}" if line else source
+            problems.append(f"{where}: roles.{section}.{event_id}: unknown event {event_id!r} ({hint})")
+    return problems
 
 
 def find_config(explicit: Path | None) -> Path | None:

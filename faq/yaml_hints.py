@@ -11,13 +11,14 @@ import re
 
 import yaml
 
+_SECRET = re.compile(r"token|secret|password|passwd|api_?key", re.IGNORECASE)
 _KEY_VALUE = re.compile(r"^(\s*(?:-\s+)?[^\s:#][^:#]*?):\s+(.*)$")
 
 
 def _quoted(line: str) -> str:
     """The line with its value in double quotes, as an example of the fix."""
     match = _KEY_VALUE.match(line)
-    if not match:
+    if not match or _SECRET.search(match.group(1)):  # never repeat what may be a token
         return ""
     value = match.group(2).strip().replace("\\", "\\\\").replace('"', '\\"')
     return f' (write: {match.group(1).strip()}: "{value}")'

@@ -133,7 +133,7 @@ def test_an_unknown_nested_key_is_reported_with_its_key_path_and_line(tmp_path):
           wieghts:
             word: 0.5
         """)
-    assert problems(path) == [f"{path}:3: matching.wieghts: unknown key"]
+    assert problems(path) == [f"{path}:3: matching.wieghts: unknown key (did you mean 'weights'?)"]
 
 
 def test_an_unknown_key_two_levels_deep_is_reported_with_its_full_key_path(tmp_path):
@@ -143,7 +143,7 @@ def test_an_unknown_key_two_levels_deep_is_reported_with_its_full_key_path(tmp_p
             word: 0.5
             chars: 0.4
         """)
-    assert problems(path) == [f"{path}:4: matching.weights.chars: unknown key"]
+    assert problems(path) == [f"{path}:4: matching.weights.chars: unknown key (did you mean 'char'?)"]
 
 
 # --- wrong types -------------------------------------------------------------------------------
@@ -232,7 +232,7 @@ def test_every_problem_is_reported_at_once(tmp_path):
     assert len(lines) == 4, lines
     assert any(line.startswith(f"{path}:1: default_language: ") for line in lines)
     assert any(line.startswith(f"{path}:3: matching.answer_threshold: ") for line in lines)
-    assert f"{path}:4: matching.wieghts: unknown key" in lines
+    assert f"{path}:4: matching.wieghts: unknown key (did you mean 'weights'?)" in lines
     assert f"{path}:8: colour: unknown key" in lines
 
 
@@ -441,3 +441,99 @@ def test_roles_name_people_as_platform_and_id():
         parse_config({"roles": {"admins": ["bob"]}})
     with pytest.raises(ConfigError, match=r'must be an event id or "\*"'):
         parse_config({"roles": {"organisers": {"Bad Id": ["telegram:1"]}}})
+
+
+# --- roles: known platforms and events; tokens belong in the environment ------------------------
+
+
+def test_a_role_on_an_unknown_platform_is_reported_with_its_key_path_and_line(tmp_path):
+    path = write(tmp_path / "eventbot.yaml", """
+        roles:
+          admins:
+            - telegram:1
+            - telgram:123
+          organisers:
+            ewrc: [skype:42]
+          organiser_chats:
+            "*": slak:C0123
+        """)
+    assert problems(path) == [
+        f"{path}:4: roles.admins.1: unknown platform 'telgram' (did you mean 'telegram'?)",
+        f"{path}:6: roles.organisers.ewrc.0: unknown platform 'skype' (known: telegram, slack, console)",
+        f"{path}:8: roles.organiser_chats.*: unknown platform 'slak' (did you mean 'slack'?)",
+    ]
+
+
+def test_roles_on_every_known_platform_are_fine(tmp_path):
+    path = write(tmp_path / "eventbot.yaml", """
+        roles:
+          admins: [telegram:1, slack:U0123ABCD, console:local]
+        """)
+    assert load_config(path).roles.admins == ["telegram:1", "slack:U0123ABCD", "console:local"]
+
+
+def test_roles_naming_unknown_events_are_reported_with_their_lines(tmp_path):
+    from bot.app import build_knowledge
+    from bot.config import check_roles
+
+    path = write(tmp_path / "eventbot.yaml", """
+        roles:
+          organisers:
+            "*": [telegram:1]
+            ewrc: [telegram:2]
+            ewcr: [telegram:3]
+          organiser_chats:
+            smart-city: telegram:-100123
+        """)
+    config = load_config(path)
+    event_ids = build_knowledge(config).content.events
+    assert check_roles(config, event_ids, path) == [
+        f"{path}:5: roles.organisers.ewcr: unknown event 'ewcr' (did you mean 'ewrc'?)",
+        f"{path}:7: roles.organiser_chats.smart-city: unknown event 'smart-city' (known: japan-journey, ewrc, "
+        'smart-city-expo, inno4sports, achterhoek, or "*" for every event)',
+    ]
+
+
+def test_roles_naming_known_events_have_no_problems(tmp_path):
+    from bot.config import check_roles
+
+    path = write(tmp_path / "eventbot.yaml", """
+        roles:
+          organisers: {"*": [telegram:1], ewrc: [slack:U1]}
+          organiser_chats: {ewrc: "telegram:-100123"}
+        """)
+    assert check_roles(load_config(path), ["ewrc", "achterhoek"], path) == []
+
+
+def test_roles_naming_unknown_events_without_the_file_still_name_the_key():
+    from bot.config import check_roles, parse_config
+
+    config = parse_config({"roles": {"organisers": {"ewrx": ["telegram:1"]}}})
+    assert check_roles(config, ["ewrc"]) == ["config: roles.organisers.ewrx: unknown event 'ewrx' (did you mean 'ewrc'?)"]
+
+
+@pytest.mark.parametrize("section, key, variable", [
+    ("telegram", "token", "TELEGRAM_BOT_TOKEN"), ("telegram", "webhook_secret", "TELEGRAM_WEBHOOK_SECRET"),
+    ("slack", "bot_token", "SLACK_BOT_TOKEN"), ("slack", "app_token", "SLACK_APP_TOKEN"),
+    ("slack", "signing_secret", "SLACK_SIGNING_SECRET"), ("slack", "token", "SLACK_BOT_TOKEN"),
+])
+def test_a_token_in_the_file_is_told_to_come_from_the_environment_without_repeating_it(tmp_path, section, key, variable):
+    path = write(tmp_path / "eventbot.yaml", f"""
+        {section}:
+          mode: {"polling" if section == "telegram" else "socket"}
+          {key}: "123456:AAE-secret-value"
+        """)
+    assert problems(path) == [f"{path}:3: {section}.{key}: tokens come from environment variables ({variable}): "
+                              f"set {variable} and remove this key from the file"]
+
+
+def test_a_token_in_the_file_names_the_variable_the_config_chose(tmp_path):
+    path = write(tmp_path / "eventbot.yaml", """
+        telegram:
+          token_env: EVENTBOT_TG
+          token: "123456:AAE-secret-value"
+        """)
+    [line] = problems(path)
+    assert line.endswith("telegram.token: tokens come from environment variables (EVENTBOT_TG): "
+                         "set EVENTBOT_TG and remove this key from the file")
+

@@ -271,3 +271,8 @@ def test_keys_that_do_not_line_up(tmp_path):
     problem = syntax_error(tmp_path, "faq:\n  - id: q1\n    en:\n      question: When?\n     answer: x\n")
     assert problem.line == 5
     assert "keys of one block must line up exactly" in problem.message
+
+
+def test_a_hint_never_repeats_a_value_that_may_be_a_secret(tmp_path):
+    problem = syntax_error(tmp_path, "telegram:\n  token: 123456:AAE: secret-part\n")
+    assert "needs quotes" in problem.message and "secret-part" not in problem.message and "AAE" not in problem.message
