@@ -19,7 +19,7 @@ from collections import OrderedDict
 from typing import Awaitable, Callable, Iterable, Mapping, TypeVar
 from urllib.parse import quote
 
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
@@ -51,6 +51,14 @@ _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _START_PARAM = re.compile(r"/start(?:@\w+)?\s+([A-Za-z0-9_-]{1,64})", re.I)
 _DEEP_COMMAND = re.compile(r"[a-z0-9]+")
 _DEEP_ARGS = re.compile(r"[A-Za-z0-9 -]*")
+# What a person can send instead of text, as the Message attribute and the core's Incoming.media
+# kind (first match wins: an animation also carries a document, a venue a location).
+MEDIA = (("photo", "photo"), ("sticker", "sticker"), ("voice", "voice"), ("audio", "voice"),
+         ("video_note", "video"), ("animation", "video"), ("video", "video"), ("document", "file"),
+         ("venue", "location"), ("location", "location"), ("contact", "contact"))
+MEDIA_FILTER = (filters.PHOTO | filters.Sticker.ALL | filters.VOICE | filters.AUDIO | filters.VIDEO_NOTE
+                | filters.ANIMATION | filters.VIDEO | filters.Document.ALL | filters.VENUE | filters.LOCATION
+                | filters.CONTACT)  # service messages (someone joined, a pin) carry none of these
 
 
 def deep_link_param(payload: str) -> str | None:
@@ -67,6 +75,11 @@ def from_deep_link(param: str) -> str:
     """A /start parameter back as the command the core understands: "signup-ewrc" -> "/signup ewrc"."""
     command, _, args = param.partition("-")
     return f"/{command} {args.replace('_', ' ')}".rstrip()
+
+
+def media_kind(message: Message) -> str | None:
+    """What the message carries instead of text ("photo", "voice", "file", ...); None for a text message."""
+    return next((kind for attr, kind in MEDIA if getattr(message, attr, None)), None)
 
 
 def _is_private(chat_id: str) -> bool:
@@ -209,7 +222,7 @@ class TelegramAdapter:
             builder = builder.base_file_url(self.settings.base_file_url)
         app = builder.build()
         app.add_handler(CallbackQueryHandler(self._on_callback))
-        app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & filters.TEXT, self._on_message))
+        app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & (filters.TEXT | MEDIA_FILTER), self._on_message))
         app.add_error_handler(self._on_error)
         try:
             await app.initialize()
@@ -269,12 +282,18 @@ class TelegramAdapter:
     # --- updates in -----------------------------------------------------------------
 
     def to_incoming(self, message: Message) -> Incoming | None:
-        """A text message as the core's Incoming; None for group chatter not meant for the bot."""
+        """A text message, or a photo, voice message, file, ... (as `media`, without text), as the
+        core's Incoming; None for group chatter not meant for the bot."""
         user, chat, text = message.from_user, message.chat, message.text or ""
         if user is None or user.is_bot:
             return None
         private = chat.type == "private"
-        if private:
+        media = None if message.text else media_kind(message)
+        if media is not None:
+            if not private and not self._addressed_media(message):
+                return None
+            text = ""
+        elif private:
             match = _START_PARAM.fullmatch(text.strip())
             command = from_deep_link(match.group(1)) if match else ""
             if command and self.bot.registry.get(command[1:].split(" ", 1)[0]) is not None:
@@ -286,7 +305,7 @@ class TelegramAdapter:
         replied = message.reply_to_message
         return Incoming(platform=self.platform, user_id=str(user.id), chat_id=str(chat.id), text=text,
                         user_name=user.full_name, language_hint=user.language_code, direct=private,
-                        reply_to=str(replied.message_id) if replied else None)
+                        reply_to=str(replied.message_id) if replied else None, media=media)
 
     def _addressed_text(self, message: Message) -> str | None:
         """The text of a group message meant for the bot (mention removed), else None."""
@@ -296,16 +315,27 @@ class TelegramAdapter:
             head = text.split(maxsplit=1)[0]
             _, at, name = head.partition("@")
             return text if not at or name.lower() == me.username.lower() else None
-        mentions = [e for e, value in message.parse_entities(["mention", "text_mention"]).items()
-                    if value.lower() == f"@{me.username.lower()}" or (e.user and e.user.id == me.id)]
+        mentions = self._mentions(message.parse_entities(["mention", "text_mention"]))
         if mentions:
-            for entity in mentions:
-                text = text.replace(message.parse_entity(entity), " ")
+            for value in mentions:
+                text = text.replace(value, " ")
             return " ".join(text.split())
+        return text if self._replies_to_me(message) else None
+
+    def _addressed_media(self, message: Message) -> bool:
+        """Whether a photo, file, ... in a group is meant for the bot: a reply to it, or a caption mentioning it."""
+        return bool(self._mentions(message.parse_caption_entities(["mention", "text_mention"]))
+                    or self._replies_to_me(message))
+
+    def _mentions(self, entities: Mapping[MessageEntity, str]) -> list[str]:
+        """The texts of the entities that mention the bot."""
+        me = self.application.bot
+        return [value for e, value in entities.items()
+                if value.lower() == f"@{me.username.lower()}" or (e.user and e.user.id == me.id)]
+
+    def _replies_to_me(self, message: Message) -> bool:
         replied = message.reply_to_message
-        if replied and replied.from_user and replied.from_user.id == me.id:
-            return text
-        return None
+        return bool(replied and replied.from_user and replied.from_user.id == self.application.bot.id)
 
     async def _on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.message is None:

@@ -73,10 +73,16 @@ class Harness:
 
     async def say(self, text: str, user: int = USER, chat: int | None = None, **kw: Any) -> list[str]:
         """A person writes; returns the texts the bot sent to that chat in answer."""
+        return await self.send(self.fake.message, text, user, chat, **kw)
+
+    async def send(self, make: Callable[..., dict[str, Any]], what: str, user: int = USER, chat: int | None = None,
+                   **kw: Any) -> list[str]:
+        """A person sends the update make(user, what, ...) builds (fake.message, fake.media, fake.service);
+        returns the texts the bot sent to that chat in answer."""
         chat = user if chat is None else chat
         before = len(self.fake.texts(chat))
-        await self.deliver(self.fake.message(user, text, chat_id=chat, chat_type=kw.pop("chat_type", "private"
-                                             if chat > 0 else "supergroup"), **kw))
+        await self.deliver(make(user, what, chat_id=chat, chat_type=kw.pop("chat_type", "private"
+                                if chat > 0 else "supergroup"), **kw))
         await self.settle()
         return self.fake.texts(chat)[before:]
 
@@ -197,6 +203,31 @@ async def test_group_messages_reach_the_bot_only_when_addressed_to_it(chat):
     assert len(await chat.say(f"/help@{name}", user=USER, chat=GROUP)) == 1
     replied = await chat.say("how many people attend EWRC", user=OTHER, chat=GROUP, reply_to_bot=True)
     assert len(replied) == 1 and "6,000" in replied[0]
+
+
+READS_TEXT = {"en": "I can only read text", "nl": "Ik kan alleen tekst lezen", "no": "Jeg kan bare lese tekst",
+              "ja": "テキストしか読めません"}
+
+
+@pytest.mark.parametrize("kind, lang", [("photo", "en"), ("voice", "nl"), ("sticker", "no"), ("document", "ja"),
+                                        ("video", "en"), ("location", "nl"), ("contact", "en")])
+async def test_a_photo_voice_message_or_file_gets_a_note_that_the_bot_reads_text(chat, kind, lang):
+    replies = await chat.send(chat.fake.media, kind, language_code=lang)
+    assert len(replies) == 1 and READS_TEXT[lang] in replies[0], replies
+
+
+async def test_media_in_a_group_is_answered_only_when_addressed_to_the_bot(chat):
+    name = chat.fake.username
+    # service messages (someone joined, a pinned message) stay silent, in groups and in private
+    assert await chat.send(chat.fake.service, "new_chat_members", chat=GROUP) == []
+    assert await chat.send(chat.fake.service, "pinned_message", chat=GROUP) == []
+    assert await chat.send(chat.fake.service, "pinned_message") == []
+    assert await chat.send(chat.fake.media, "photo", chat=GROUP) == []
+    assert await chat.send(chat.fake.media, "photo", chat=GROUP, caption="our group at the expo") == []
+    mentioned = await chat.send(chat.fake.media, "photo", chat=GROUP, caption=f"@{name} what is this?")
+    assert len(mentioned) == 1 and READS_TEXT["en"] in mentioned[0], mentioned
+    replied = await chat.send(chat.fake.media, "voice", chat=GROUP, reply_to_bot=True, language_code="nl")
+    assert len(replied) == 1 and READS_TEXT["nl"] in replied[0], replied
 
 
 async def test_the_command_menu_is_set_in_every_language(start):

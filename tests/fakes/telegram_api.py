@@ -2,9 +2,9 @@
 
 The bot under test talks to it through python-telegram-bot with
 `base_url=f"{fake.url}/bot"`, exactly as it would talk to a self-hosted Bot API
-server. Tests queue updates (messages, button presses) that getUpdates hands
-out, inject faults per method (429 with retry_after, 403 blocked, 400, 500, slow
-answers) and read back what the bot called. Unknown methods are logged and
+server. Tests queue updates (messages, photos and other media, service messages,
+button presses) that getUpdates hands out, inject faults per method (429 with
+retry_after, 403 blocked, 400, 500, slow answers) and read back what the bot called. Unknown methods are logged and
 answered 404 so that gaps show up in the test output.
 """
 
@@ -221,6 +221,48 @@ class FakeTelegramAPI:
                                            "chat": self.chat(chat_id, chat_type), "from": self.bot_user(),
                                            "text": "an earlier answer"}
         return {"update_id": next(self._update_ids), "message": message}
+
+    def media(self, user_id: int, kind: str, *, caption: str | None = None, **kw: Any) -> dict[str, Any]:
+        """An update with something other than text: kind is a Message field ("photo", "voice",
+        "sticker", "document", "video", "location", "contact", ...), caption an optional text with
+        its entities (an @mention). Other keywords as for message()."""
+        update = self.message(user_id, caption or "", **kw)
+        message = update["message"]
+        del message["text"]
+        entities = message.pop("entities", None)
+        if caption:
+            message["caption"] = caption
+            if entities:
+                message["caption_entities"] = entities
+        n = next(self._message_ids)
+        file = {"file_id": f"{kind}{n}", "file_unique_id": f"u{n}"}
+        message[kind] = {
+            "photo": [{**file, "width": 90, "height": 90}],
+            "voice": {**file, "duration": 2},
+            "audio": {**file, "duration": 95},
+            "sticker": {**file, "type": "regular", "width": 512, "height": 512, "is_animated": False,
+                        "is_video": False},
+            "document": {**file, "file_name": "programme.pdf", "mime_type": "application/pdf"},
+            "video": {**file, "width": 640, "height": 360, "duration": 5},
+            "video_note": {**file, "length": 240, "duration": 5},
+            "location": {"latitude": 52.1, "longitude": 6.2},
+            "contact": {"phone_number": "+31612345678", "first_name": "Bob"},
+        }[kind]
+        return update
+
+    def service(self, user_id: int, kind: str, **kw: Any) -> dict[str, Any]:
+        """An update with a service message: "new_chat_members" (user_id joined) or "pinned_message"."""
+        update = self.message(user_id, "", **kw)
+        message = update["message"]
+        del message["text"]
+        if kind == "new_chat_members":
+            message[kind] = [self.user(user_id)]
+        elif kind == "pinned_message":
+            message[kind] = {"message_id": next(self._message_ids), "date": int(time.time()),
+                             "chat": message["chat"], "from": self.bot_user(), "text": "Meeting point: hall 2"}
+        else:
+            raise ValueError(f"unknown service message {kind!r}")
+        return update
 
     def callback(self, user_id: int, data: str, *, chat_id: int | None = None, chat_type: str = "private",
                  language_code: str | None = "en") -> dict[str, Any]:
