@@ -30,6 +30,7 @@ from bot.messages import Unavailable
 from bot.runner import platform_adapters
 from bot.signups import Signup
 from bot.storage import TinyStore
+from bot.terminal import printable
 from faq.content import Event
 from filelock import FileLock, Timeout
 from faq.normalize import LANGUAGES
@@ -104,8 +105,8 @@ def _preview(event_id: str, args: argparse.Namespace, texts: dict[str, str], cou
                       for p, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])))
     print(f"{event_id}: {total} recipients ({args.audience}{', ' + args.language if args.language else ''})"
           + (f": {where}" if where else ""))
-    for lang, text in texts.items():
-        print(f"--- {lang} ---\n{text}")
+    for lang, text in texts.items():  # the organiser's file may hold pasted escape sequences
+        print(f"--- {lang} ---\n{printable(text)}")
 
 
 def _confirmed(args: argparse.Namespace) -> bool:
@@ -170,7 +171,8 @@ def _through_running_bot(config: Config, request: dict[str, Any], pid: int) -> i
     answer = json.loads(done.read_text("utf-8"))
     done.unlink(missing_ok=True)
     if "id" not in answer:
-        print(f"eventbot: the running bot refused the broadcast: {answer.get('error', '?')}", file=sys.stderr)
+        print(f"eventbot: the running bot refused the broadcast: {printable(answer.get('error', '?'), one_line=True)}",
+              file=sys.stderr)
         return 2
     broadcast_id = answer["id"]
 
@@ -256,10 +258,10 @@ async def _start(adapter: Any) -> str | None:
     try:
         await adapter.start()
     except Unavailable as exc:
-        return (f"eventbot: {platform} cannot be reached just now ({exc or 'no answer'}); nothing was sent: "
+        return (f"eventbot: {platform} cannot be reached just now ({printable(exc or 'no answer', one_line=True)}); nothing was sent: "
                 "try again later")
     except (RuntimeError, ConfigError, ValueError) as exc:  # e.g. a rejected token; the message names no secret
-        return f"eventbot: could not start {platform}: {exc}; nothing was sent"
+        return f"eventbot: could not start {platform}: {printable(exc, one_line=True)}; nothing was sent"
     except Exception as exc:  # its text may hold a URL with a token: only its kind
         return f"eventbot: could not start {platform} ({type(exc).__name__}); nothing was sent"
     return None
@@ -327,7 +329,7 @@ def progress(record: dict[str, Any], notes: Iterable[dict[str, Any]], now: dt.da
     stalled = []
     for platform, (when, reason, n) in sorted(retry.items()):
         seconds = max(0, round((when - now).total_seconds()))
-        why = f" ({reason})" if reason else ""
+        why = f" ({printable(reason, one_line=True)})" if reason else ""  # a platform's text, maybe echoing a person's
         stalled.append(f"{_name(platform)} answering errors{why}, retrying in {seconds} s")
     done = sum(v for k, v in counts.items() if k != "pending")
     return Progress(done, record.get("total", 0), record.get("status", "?"), dict(counts), tuple(stalled), parked)

@@ -19,6 +19,7 @@ from bot import insights
 from bot.app import build_knowledge
 from bot.config import Config
 from bot.storage import TinyStore
+from bot.terminal import printable
 from faq.content import Content
 from faq.normalize import normalize, tokens
 
@@ -87,7 +88,8 @@ def listing(groups: list[insights.Group], content: Content) -> str:
         lines.append(f"{number:3d}. {g.count}x by {_people(g.people)}  [{', '.join(g.languages)}]  "
                      f"{g.event or '(no event)'}  \"{g.representative.text}\"{best}")
         lines += [f"       {w.count}x [{w.language}] \"{w.text}\"" for w in g.wordings[1:]]
-    return "\n".join(lines) + "\n"
+    # people's questions: no escape sequence reaches the operator's terminal, no newline fakes a line
+    return "\n".join(printable(line, one_line=True) for line in lines) + "\n"
 
 
 def stubs_yaml(groups: list[insights.Group], content: Content) -> str:
@@ -107,7 +109,7 @@ def stubs_yaml(groups: list[insights.Group], content: Content) -> str:
         if g.event and g.event in content.events:
             lines.append(f"    event: {g.event}")
         elif g.event:
-            lines.append(f"    # event: {g.event}  (no longer in the content)")
+            lines.append(f"    # event: {printable(g.event, one_line=True)}  (no longer in the content)")
         for lang in g.languages:
             texts = g.in_language(lang)
             lines.append(f"    {_key(lang)}:")
@@ -152,13 +154,14 @@ def _unique(entry_id: str, used: set[str]) -> str:
 
 
 def quote(text: str) -> str:
-    """A YAML double-quoted scalar for any text (one line, every control character escaped)."""
+    """A YAML double-quoted scalar for any text (one line, every control character and bidi override escaped)."""
     out = ['"']
     for char in text:
         code = ord(char)
         if char in '"\\':
             out.append("\\" + char)
-        elif code < 0x20 or 0x7F <= code <= 0x9F or char in "\u2028\u2029\ufeff\ufffe\uffff" or 0xD800 <= code <= 0xDFFF:
+        elif (code < 0x20 or 0x7F <= code <= 0x9F or char in "\u2028\u2029\ufeff\ufffe\uffff" or 0xD800 <= code <= 0xDFFF
+              or 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069):  # bidi overrides reorder the terminal
             out.append(f"\\u{code:04x}")
         else:
             out.append(char)

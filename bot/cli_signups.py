@@ -14,6 +14,7 @@ from bot.app import build_knowledge
 from bot.config import Config
 from bot.event_times import has_ended
 from bot.storage import StorageError, TinyStore
+from bot.terminal import printable
 from faq.content import Event
 
 
@@ -67,10 +68,10 @@ def run(config: Config, args: argparse.Namespace) -> int:
         return 0
     for f in figures:
         capacity = f["capacity"] if f["capacity"] is not None else "no limit"
-        print(f"{f['event']}: {f['confirmed']} confirmed / {capacity}, {f['offered']} offered, "
-              f"{f['waitlisted']} on the waiting list, {f['cancelled']} cancelled")
+        print(printable(f"{f['event']}: {f['confirmed']} confirmed / {capacity}, {f['offered']} offered, "
+                        f"{f['waitlisted']} on the waiting list, {f['cancelled']} cancelled", one_line=True))
         for day, count in f["per_day"].items():
-            print(f"  {day}: {count} signups")
+            print(printable(f"  {day}: {count} signups", one_line=True))
     return 0
 
 
