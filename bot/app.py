@@ -7,7 +7,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable
 
-from bot.config import Config
+from bot.config import Config, ConfigError, check_roles
 from bot.core import Bot
 from bot.roles import Roles
 from bot.storage import TinyStore
@@ -39,14 +39,18 @@ def build_roles(config: Config) -> Roles:
 
 
 def build_bot(config: Config, clock: Callable[[], dt.datetime] | None = None,
-              accept_data_loss: bool = False) -> tuple[Bot, TinyStore]:
+              accept_data_loss: bool = False, config_path: Path | None = None) -> tuple[Bot, TinyStore]:
     """The core with its content and storage, ready for adapters.
 
     The content is loaded before the data folder is locked, so bad content fails
-    without touching the data. Raises ContentError or StorageError (a damaged data
+    without touching the data. Raises ContentError, ConfigError (roles naming unknown
+    events; `config_path` gives their lines) or StorageError (a damaged data
     folder is refused unless `accept_data_loss`, which logs what is lost).
     """
     knowledge = build_knowledge(config)
+    problems = check_roles(config, knowledge.content.events, config_path)
+    if problems:  # a role naming an event the content does not have: refuse, as for any config error
+        raise ConfigError("\n".join(problems))
     store = TinyStore(config.data_dir, accept_data_loss=accept_data_loss)
     bot = Bot(knowledge, store, config.default_language, build_roles(config), clock,
               loader=lambda previous: build_knowledge(config, previous=previous))

@@ -77,10 +77,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("bm25s").setLevel(max(logging.WARNING, logging.getLogger().level))
     try:
+        config_path = find_config(args.config)
         if args.command == "chat":
-            return asyncio.run(_chat(config, args.lang))
+            return asyncio.run(_chat(config, args.lang, config_path))
         if args.command == "run":
-            return asyncio.run(_run(config, args.accept_data_loss))
+            return asyncio.run(_run(config, args.accept_data_loss, config_path))
         if args.command == "reload":
             return _reload(config)
         if args.command == "broadcast":
@@ -102,6 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except StorageError as exc:
         print(f"eventbot: {exc}", file=sys.stderr)
+        return 2
+    except ConfigError as exc:
+        print(f"eventbot: invalid config, not starting:\n{exc}", file=sys.stderr)
         return 2
     except SemanticUnavailable as exc:
         print(f"eventbot: {exc}", file=sys.stderr)
@@ -140,8 +144,8 @@ def _reload(config: Config) -> int:
     return 0
 
 
-async def _run(config: Config, accept_data_loss: bool = False) -> int:
-    bot, store = build_bot(config, accept_data_loss=accept_data_loss)
+async def _run(config: Config, accept_data_loss: bool = False, config_path: Path | None = None) -> int:
+    bot, store = build_bot(config, accept_data_loss=accept_data_loss, config_path=config_path)
     try:
         try:
             adapters = platform_adapters(bot, config, os.environ)
@@ -162,9 +166,9 @@ async def _run(config: Config, accept_data_loss: bool = False) -> int:
     return 0
 
 
-async def _chat(config: Config, lang: str | None) -> int:
+async def _chat(config: Config, lang: str | None, config_path: Path | None = None) -> int:
     console = adapter_class("console")
-    bot, store = build_bot(config)
+    bot, store = build_bot(config, config_path=config_path)
     adapter = console(bot, sys.stdin, sys.stdout, interactive=sys.stdin.isatty(),
                       files_dir=config.data_dir / "files", language_hint=lang)
     try:

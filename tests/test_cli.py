@@ -566,3 +566,10 @@ def test_purge_deletes_an_ended_events_signups_after_confirmation(tmp_path):
     assert done.returncode == 0 and "deleted 1 signups of 1 people" in done.stdout, done.stdout + done.stderr
     stored = "".join(p.read_text("utf-8", "replace") for p in (tmp_path / "data").rglob("*.json"))
     assert "Anna Example" not in stored
+
+
+def test_a_role_for_an_unknown_event_refuses_to_start_with_its_line(tmp_path):
+    write(tmp_path / "eventbot.yaml", "data_dir: data\nroles:\n  organisers:\n    ewcr: ['telegram:1']\n")
+    out = eventbot("chat", cwd=tmp_path, stdin="hello\n")
+    assert out.returncode == 2, out.stdout
+    assert "eventbot.yaml:4" in out.stderr and "unknown event 'ewcr'" in out.stderr and "ewrc" in out.stderr, out.stderr
