@@ -49,17 +49,16 @@ def run(config: Config, args: argparse.Namespace) -> int:
     store = TinyStore(config.data_dir, readonly=True)
     if args.signups_command == "export":
         event = events[args.event]
-        header, table = export.rows(event, store.book(event.id), args.status)
-        data = export.to_json(event, header, table) if args.format == "json" else export.to_csv(header, table)
+        made = export.export_file(event, store.book(event.id), args.format, args.status)
         if args.output:
             try:
-                args.output.write_bytes(data)
+                args.output.write_bytes(made.data)
             except OSError as exc:
                 print(f"eventbot: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
                 return 2
-            print(f"{len(table)} signups written to {args.output}", file=sys.stderr)
+            print(f"{made.count} signups written to {args.output}", file=sys.stderr)
         else:
-            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.write(made.data)
             sys.stdout.flush()
         return 0
     figures = [export.stats(events[e], store.book(e)) for e in wanted]
