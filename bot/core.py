@@ -353,7 +353,15 @@ class Bot:
         return [f"/{c.name}" + (f" {c.args}" if c.args else "") + f": {c.help(lang)}" for c in commands]
 
     async def _events(self, turn: Turn, args: str) -> list[Reply]:
-        return [Reply(self._event_list(turn.language), self._event_choices(turn.language))]
+        """/events: the upcoming events, then the ones that took place (they still answer questions)."""
+        lang = turn.language
+        text = self._event_list(lang)
+        earlier = self.earlier()
+        if earlier:
+            text += "\n\n" + "\n".join([t("events_earlier", lang)] + [f"• {self.name(e, lang)}: {self._when(e, lang)}"
+                                                                      for e in earlier])
+        return [Reply(text, self._event_choices(lang) + tuple(Choice(self.name(e, lang), f"/event {e.id}")
+                                                              for e in earlier))]
 
     async def _event(self, turn: Turn, args: str) -> list[Reply]:
         if not args.strip():  # what a platform's command menu sends: pick one
@@ -498,13 +506,20 @@ class Bot:
         return "\n".join(lines)
 
     def upcoming(self) -> list[Event]:
-        """Events that have not ended in their own time zone (undated ones included), soonest first."""
+        """Events still to come: not ended in their own time zone and not marked `past`; dated ones
+        soonest first, then the undated."""
         now = self.clock()
 
         def key(e: Event) -> tuple[int, dt.date]:
             return (0, as_date(e.start)) if e.start else (1, dt.date.max)
 
         return sorted((e for e in self.knowledge.content.events.values() if not has_ended(e, now)), key=key)
+
+    def earlier(self) -> list[Event]:
+        """Events that took place (ended, or marked `past`), the latest first."""
+        now = self.clock()
+        done = [e for e in self.knowledge.content.events.values() if has_ended(e, now)]
+        return sorted(done, key=lambda e: as_date(e.end or e.start) if (e.end or e.start) else dt.date.min, reverse=True)
 
     def _when(self, event: Event, lang: str) -> str:
         if event.start:

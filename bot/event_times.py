@@ -14,7 +14,10 @@ def as_date(value: dt.date) -> dt.date:
 
 
 def has_ended(event: Event, now: dt.datetime) -> bool:
-    """Whether the event's last day is before today where it takes place (undated events never end by date)."""
+    """Whether the event took place: marked `past` in the content, or its last day is before today
+    where it takes place (an undated event ends only by being marked)."""
+    if event.past:
+        return True
     end = event.end or event.start
     return end is not None and as_date(end) < now.astimezone(zoneinfo.ZoneInfo(event.timezone)).date()
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot import forms
 from bot.commands import Command, Turn
+from bot.event_times import has_ended
 from bot.messages import Attachment, Choice, FieldView, FormView, Reply, literal
 from bot.signups import AlreadySignedUp, EventFull
 from bot.texts import t
@@ -80,6 +81,8 @@ class SignupDialog:
         if settings is None:
             return [Reply(t("signup_not_here", lang, event=name, contact=bot.contact(event, lang)))]
         now = bot.clock()
+        if has_ended(event, now):
+            return [Reply(t("signup_past", lang, event=name))]
         if settings.opens and now < settings.opens:
             return [Reply(t("signup_not_open", lang, event=name, when=bot.moment(settings.opens, event)))]
         if settings.closes and now > settings.closes:

@@ -55,7 +55,7 @@ async def test_start_welcomes_with_the_events(conversation):
     out = await conversation().say("/start")
     assert "Hello" in out
     assert "European Week of Regions and Cities" in out
-    assert "Smart City Expo" in out
+    assert "Inno4Sports" in out
 
 
 async def test_event_details_show_place_and_contact(conversation):
@@ -133,3 +133,15 @@ async def test_unknown_command_and_stale_choice(conversation):
     out = await conversation().say("/frobnicate", "/answer no-such-entry")
     assert "I don't know the command /frobnicate" in out
     assert "no longer valid" in out
+
+
+async def test_an_event_that_took_place_is_listed_apart_and_takes_no_signups(conversation):
+    out = await conversation().say("/start")
+    assert "Smart City Expo" not in out  # it ran in November 2018 (marked past in the content)
+    out = await conversation().say("/events")
+    upcoming, _, earlier = out.partition("Earlier events")
+    assert "European Week of Regions and Cities" in upcoming and "Smart City Expo" in earlier, out
+    out = await conversation().say("/signup smart-city-expo")
+    assert "already taken place" in out, out
+    out = await conversation().say("how many visitors did the Smart City Expo have?")
+    assert "20,000" in out  # its facts still answer questions
