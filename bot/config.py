@@ -56,6 +56,7 @@ class SemanticConfig(_Section):
     candidates: int = Field(SemanticSettings.candidates, ge=1, le=1000, strict=True)
     max_query_tokens: int = Field(SemanticSettings.max_query_tokens, ge=8, le=512, strict=True)
     threads: int = Field(SemanticSettings.threads, ge=1, le=64, strict=True)
+    question_word_weight: float = Field(SemanticSettings.question_word_weight, ge=0, le=1, strict=True)
     cache_dir: Path | None = None  # default: <data_dir>/embeddings
 
     @model_validator(mode="after")
@@ -75,7 +76,7 @@ class SemanticConfig(_Section):
             answer_threshold=self.answer_threshold,
             suggest_threshold=self.suggest_threshold, margin_weight=self.margin_weight, min_margin=self.min_margin,
             candidates=self.candidates, max_query_tokens=self.max_query_tokens, threads=self.threads,
-            cache_dir=self.cache_dir,
+            question_word_weight=self.question_word_weight, cache_dir=self.cache_dir,
         )
 
 
@@ -86,6 +87,7 @@ class MatchingConfig(_Section):
     min_margin: float = Field(MatchSettings.min_margin, ge=0, strict=True)
     weights: Weights = Weights()
     candidates: int = Field(MatchSettings.candidates, ge=1, le=1000, strict=True)
+    question_word_weight: float = Field(MatchSettings.question_word_weight, ge=0, le=1, strict=True)
     semantic: SemanticConfig = SemanticConfig()
 
     @model_validator(mode="after")
@@ -100,7 +102,7 @@ class MatchingConfig(_Section):
             answer_threshold=self.answer_threshold, suggest_threshold=self.suggest_threshold,
             margin_weight=self.margin_weight, min_margin=self.min_margin, word_weight=self.weights.word,
             char_weight=self.weights.char, token_weight=self.weights.token, candidates=self.candidates,
-            semantic=self.semantic.settings(),
+            question_word_weight=self.question_word_weight, semantic=self.semantic.settings(),
         )
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import content_paths, sample_content_path
-from bot.config import CONFIG_ENV, Config, ConfigError, find_config, load_config
+from bot.config import CONFIG_ENV, Config, ConfigError, find_config, load_config, parse_config
 from faq.matcher import MatchSettings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -537,3 +537,11 @@ def test_a_token_in_the_file_names_the_variable_the_config_chose(tmp_path):
     assert line.endswith("telegram.token: tokens come from environment variables (EVENTBOT_TG): "
                          "set EVENTBOT_TG and remove this key from the file")
 
+
+
+def test_question_word_weight_reaches_the_matcher_in_both_modes():
+    config = parse_config({"matching": {"question_word_weight": 0.25, "semantic": {"question_word_weight": 0.3}}})
+    assert config.matching.settings().question_word_weight == 0.25
+    assert config.matching.settings().semantic.question_word_weight == 0.3
+    with pytest.raises(ConfigError, match="question_word_weight"):
+        parse_config({"matching": {"question_word_weight": 1.5}})
