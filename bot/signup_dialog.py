@@ -336,7 +336,7 @@ class SignupDialog:
             return [Reply(t("signup_full", lang, event=bot.name(event, lang), contact=bot.contact(event, lang)))]
         name = bot.name(event, lang)
         if signup.status == "confirmed":
-            text = t("signup_confirmed", lang, event=name)
+            text = t("signup_interest" if event.signup and event.signup.interest else "signup_confirmed", lang, event=name)
         else:
             text = t("signup_waitlisted", lang, event=name, position=book.position(signup))
         # a calendar entry only for a confirmed place: people on the waiting list are not expected there yet

@@ -25,7 +25,7 @@ from faq.content_dates import FORMS, read_moment
 from faq.content_suggest import closest
 
 FIELD_TYPES = ("text", "email", "phone", "choice", "yesno", "number")
-_SIGNUP_KEYS = ("capacity", "waitlist", "waitlist_offer_hours", "opens", "closes", "consent", "form")
+_SIGNUP_KEYS = ("capacity", "waitlist", "waitlist_offer_hours", "opens", "closes", "consent", "form", "interest")
 _FIELD_KEYS = ("id", "type", "label", "required", "options", "min", "max", "max_length", "region")
 _OPTION_KEYS = ("id", "label", "priority")
 
@@ -65,6 +65,7 @@ class SignupSettings:
     closes: dt.datetime | None = None
     consent: dict[str, str] | None = None
     form: tuple[FormField, ...] = ()
+    interest: bool = False  # an interest list (no place at an event): the bot says "on the list", not "see you there"
 
 
 def _number(c: Any, data: Any, key: str, what: str, integer: bool = False, minimum: float = 0) -> Any:
@@ -179,4 +180,8 @@ def parse_signup(c: Any, data: Any, what: str, timezone: str) -> SignupSettings 
             c.error(field_block.line_of("id"), f"{what}: duplicate form field id {parsed.id!r}")
             continue
         fields.append(parsed)
-    return SignupSettings(capacity, waitlist, offer_hours, opens, closes, consent, tuple(fields))
+    interest = block.get("interest", False)
+    if not isinstance(interest, bool):
+        c.error(block.line_of("interest"), f"{what}: 'interest' must be true or false")
+        interest = False
+    return SignupSettings(capacity, waitlist, offer_hours, opens, closes, consent, tuple(fields), interest)

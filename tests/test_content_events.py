@@ -97,6 +97,7 @@ async def test_an_organisation_joins_the_achterhoek_interest_list_in_dutch(conve
     assert "om me op de hoogte te houden van het programma open innovatie" in out
     assert "• Je rol in je organisatie: directeur" in out
     assert "• Welk thema interesseert je het meest?: Bouw (Smart Building)" in out
+    assert "Je staat op de interesselijst" in out and "Tot dan" not in out  # an interest list, not a place
     out = await anna.say("/mysignups")
     assert "Uitbouwen open innovatiesysteem" in out
 
