@@ -14,7 +14,7 @@ from bot.broadcasts import Broadcasts
 from bot.calendar import event_ics
 from bot.commands import Command, Registry, Turn, commands_written, parse_command
 from bot.datafiles import StorageError
-from bot.event_times import as_date, has_ended
+from bot.event_times import as_date, ended_days_ago, has_ended
 from bot.handoff import Handoff
 from bot.insights import Insights
 from bot.messages import Choice, FormView, Incoming, Messenger, Reply, cleaned, literal
@@ -102,6 +102,19 @@ class Bot:
         await self.manage.fill_all()
         await self.broadcasts.send_due_reminders()
         await self.broadcasts.take_requests()
+        await self.purge_expired()
+
+    async def purge_expired(self) -> None:
+        """Retention: an event's signups, answers and open dialogs go `delete_after_days` after it ended."""
+        now = self.clock()
+        for event in list(self.knowledge.content.events.values()):
+            keep = event.signup.delete_after_days if event.signup else None
+            days = ended_days_ago(event, now)
+            if keep is None or days is None or days < keep or not self.store.book(event.id).all():
+                continue
+            deleted = await self.store.transact(lambda: self.store.purge_event(event.id))
+            log.info("retention: %s ended %d days ago; deleted %d signups of %d people and %d open dialogs",
+                     event.id, days, deleted["signups"], deleted["people"], deleted["dialogs"])
 
     async def stop(self) -> None:
         """Stop background work and let the last write land."""

@@ -25,7 +25,8 @@ from faq.content_dates import FORMS, read_moment
 from faq.content_suggest import closest
 
 FIELD_TYPES = ("text", "email", "phone", "choice", "yesno", "number")
-_SIGNUP_KEYS = ("capacity", "waitlist", "waitlist_offer_hours", "opens", "closes", "consent", "form", "interest")
+_SIGNUP_KEYS = ("capacity", "waitlist", "waitlist_offer_hours", "opens", "closes", "consent", "form", "interest",
+                "delete_after_days")
 _FIELD_KEYS = ("id", "type", "label", "required", "options", "min", "max", "max_length", "region")
 _OPTION_KEYS = ("id", "label", "priority")
 
@@ -66,6 +67,7 @@ class SignupSettings:
     consent: dict[str, str] | None = None
     form: tuple[FormField, ...] = ()
     interest: bool = False  # an interest list (no place at an event): the bot says "on the list", not "see you there"
+    delete_after_days: int | None = None  # retention: signups and answers are deleted this many days after the event
 
 
 def _number(c: Any, data: Any, key: str, what: str, integer: bool = False, minimum: float = 0) -> Any:
@@ -184,4 +186,5 @@ def parse_signup(c: Any, data: Any, what: str, timezone: str) -> SignupSettings 
     if not isinstance(interest, bool):
         c.error(block.line_of("interest"), f"{what}: 'interest' must be true or false")
         interest = False
-    return SignupSettings(capacity, waitlist, offer_hours, opens, closes, consent, tuple(fields), interest)
+    keep_days = _number(c, block, "delete_after_days", what, integer=True, minimum=0)
+    return SignupSettings(capacity, waitlist, offer_hours, opens, closes, consent, tuple(fields), interest, keep_days)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -342,3 +343,30 @@ async def test_forget_leaves_nothing_in_the_data_folder_not_even_in_exported_lis
     leftovers = [p for p in data.rglob("*") if p.is_file() and b"anna@example.org" in p.read_bytes()]
     assert leftovers == []
     assert not exported.exists()
+
+
+async def test_signups_are_deleted_delete_after_days_after_the_event(tmp_path, clock):
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "events.yaml").write_text(
+        "events:\n  - id: meetup\n    names: {en: Meetup}\n    timezone: Europe/Amsterdam\n"
+        "    start: 2026-06-10\n    signup:\n      delete_after_days: 30\n      form:\n"
+        "        - id: name\n          type: text\n          label: {en: Your name}\n", "utf-8")
+    config = Config(content=ContentConfig(path=content), data_dir=tmp_path / "data")
+    bot, store = build_bot(config, clock)
+    try:
+        anna = Incoming("console", "anna", "anna")
+        for text in ("/signup meetup", "Anna Example", "yes"):
+            await bot.handle(dataclasses.replace(anna, text=text))
+        assert store.book("meetup").active("console:anna")
+        clock.now = dt.datetime(2026, 7, 5, 12, tzinfo=dt.timezone.utc)  # 25 days after: kept
+        await bot.tick()
+        assert store.book("meetup").active("console:anna")
+        clock.now = dt.datetime(2026, 7, 11, 12, tzinfo=dt.timezone.utc)  # 31 days after: gone
+        await bot.tick()
+        assert store.book("meetup").all() == []
+        await bot.stop()
+    finally:
+        store.close()
+    stored = "".join(p.read_text("utf-8", "replace") for p in (tmp_path / "data").rglob("*.json"))
+    assert "Anna Example" not in stored
