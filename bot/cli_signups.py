@@ -22,9 +22,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     """Add the `signups` command and its subcommands."""
     signups = sub.add_parser("signups", help="export signup lists and show counts").add_subparsers(
         dest="signups_command", required=True)
-    ex = signups.add_parser("export", help="one row per signup: CSV (spreadsheets) or JSON")
+    ex = signups.add_parser("export", help="one row per signup: CSV or XLSX (spreadsheets) or JSON")
     ex.add_argument("event", help="event id")
-    ex.add_argument("--format", choices=("csv", "json"), default="csv")
+    ex.add_argument("--format", choices=export.FORMATS, default="csv",
+                    help="xlsx: text cells, field and option labels, local times (needs -o on a terminal)")
+    ex.add_argument("--language", metavar="LANG", help="xlsx: language of the labels (default: the event's)")
     ex.add_argument("--status", choices=("confirmed", "waitlist", "all"), default="all")
     ex.add_argument("--output", "-o", type=Path, help="file to write (default: standard output)")
     st = signups.add_parser("stats", help="confirmed / capacity, waiting list, cancellations, signups per day")
@@ -49,7 +51,10 @@ def run(config: Config, args: argparse.Namespace) -> int:
     store = TinyStore(config.data_dir, readonly=True)
     if args.signups_command == "export":
         event = events[args.event]
-        made = export.export_file(event, store.book(event.id), args.format, args.status)
+        if args.format == "xlsx" and not args.output and sys.stdout.isatty():
+            print("eventbot: an XLSX file is not for the terminal: write it with -o FILE", file=sys.stderr)
+            return 2
+        made = export.export_file(event, store.book(event.id), args.format, args.status, args.language)
         if args.output:
             try:
                 args.output.write_bytes(made.data)

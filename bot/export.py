@@ -1,4 +1,4 @@
-"""Signup lists for organisers: CSV that spreadsheets open safely, JSON, and counts."""
+"""Signup lists for organisers: CSV that spreadsheets open safely, XLSX with text cells, JSON, and counts."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import io
 import json
 import re
 import unicodedata
+import zoneinfo
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterable, Literal
@@ -15,6 +16,10 @@ from typing import Any, Iterable, Literal
 from bot.signups import EventBook, Signup
 from faq.content import Event
 from faq.signup_content import FormField
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 StatusFilter = Literal["confirmed", "waitlist", "all"]
 # A spreadsheet runs a cell that starts with one of these as a formula ("=HYPERLINK(...)",
@@ -25,6 +30,7 @@ LINE_START = ("\t", "\r", "\n")  # a cell starting with these is neutralised wha
 # what a validated answer looks like (bot/forms.py): E.164 numbers, addresses without
 # quotes, parentheses, pipes or "!" (nothing a formula could call or reference)
 VALIDATED = {"phone": re.compile(r"\+[1-9][0-9]{1,14}"), "email": re.compile(r"[\w.+\-]+@[\w.\-]+")}
+TIME_COLUMNS = ("created_at", "updated_at", "confirmed_at", "offered_until", "cancelled_at", "consent_at")
 BASE_COLUMNS = ("id", "status", "waitlist_position", "created_at", "updated_at", "confirmed_at", "offered_until",
                 "cancelled_at", "cancel_reason", "platform", "user_id", "platform_name", "language", "consent_at")
 
@@ -118,7 +124,93 @@ def to_json(event: Event, header: list[str], table: list[dict[str, Any]]) -> byt
                       indent=2).encode("utf-8")
 
 
-FORMATS = ("csv", "json")
+# --- XLSX -------------------------------------------------------------------------
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_NOT_XML = re.compile(r"[\ud800-\udfff\ufffe\uffff]")  # XML cannot hold these (openpyxl would write a broken file)
+_WIDTH = (6, 50)  # narrowest and widest column, in characters
+
+
+def _label(labels: dict[str, str], language: str | None, fallback: str) -> str:
+    """A text in the language, else English, else any; `fallback` if there is none."""
+    if language and language in labels:
+        return labels[language]
+    return labels.get("en") or next(iter(labels.values()), fallback)
+
+
+def _local(stamp: Any, zone: zoneinfo.ZoneInfo) -> Any:
+    """A stored UTC timestamp as the event's local time (minutes), or the value as it was if it is not one."""
+    try:
+        moment = dt.datetime.fromisoformat(str(stamp))
+    except ValueError:
+        return stamp
+    if moment.tzinfo is None:
+        return stamp
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def _text(value: Any, field: FormField | None, language: str | None) -> str:
+    """A value as the cell's text: option labels for choices, yes/no, numbers as written."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    text = str(value)
+    if field is not None and field.type == "choice":
+        option = next((o for o in field.options if o.id == value), None)
+        text = _label(option.labels, language, option.id) if option else text
+    return _NOT_XML.sub("\ufffd", ILLEGAL_CHARACTERS_RE.sub("", text))
+
+
+def _width(text: str) -> int:
+    """How many character widths a text takes on its longest line (CJK counts double)."""
+    return max((sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+                for line in text.split("\n")), default=0)
+
+
+def to_xlsx(header: list[str], table: Iterable[dict[str, Any]], event: Event, language: str | None = None) -> bytes:
+    """A workbook of text cells: field labels as headers, option labels, local times; bold frozen header.
+
+    Every cell is stored as a string (never a formula, a date or a number, whatever a
+    person typed) and formatted as text, so editing it keeps it text. Times are in
+    the event's time zone, named in their column's header. Labels are in `language`
+    (default: the event's main language, else English).
+    """
+    language = language or event.default_language
+    zone = zoneinfo.ZoneInfo(event.timezone)
+    fields = form_columns(event, header)
+    titles = [_label(fields[c].labels, language, c) if c in fields else
+              f"{c} ({event.timezone})" if c in TIME_COLUMNS else c for c in header]
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "signups"
+    widths = [_width(title) for title in titles]
+    bold = Font(bold=True)
+    for col, title in enumerate(titles, 1):
+        cell = sheet.cell(row=1, column=col)
+        cell.value, cell.data_type, cell.number_format, cell.font = _text(title, None, None), "s", "@", bold
+    for row_number, row in enumerate(table, 2):
+        for col, key in enumerate(header, 1):
+            value = row.get(key)
+            if key in TIME_COLUMNS and value:
+                value = _local(value, zone)
+            text = _text(value, fields.get(key), language)
+            cell = sheet.cell(row=row_number, column=col)
+            # assigned text starting with "=" becomes a formula in openpyxl: store it as a string
+            cell.value, cell.data_type, cell.number_format = text, "s", "@"
+            widths[col - 1] = max(widths[col - 1], _width(text))
+    for col, width in enumerate(widths, 1):
+        sheet.column_dimensions[get_column_letter(col)].width = min(max(width + 2, _WIDTH[0]), _WIDTH[1])
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{sheet.max_row}"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+# --- one file for the chat and the command line ---------------------------------------
+
+FORMATS = ("csv", "json", "xlsx")
 
 
 @dataclass(frozen=True)
@@ -131,9 +223,15 @@ class ExportFile:
     count: int  # rows
 
 
-def export_file(event: Event, book: EventBook, fmt: str = "csv", status: StatusFilter = "all") -> ExportFile:
-    """The signup list of an event in one of FORMATS, for the chat's /export and the command line alike."""
+def export_file(event: Event, book: EventBook, fmt: str = "csv", status: StatusFilter = "all",
+                language: str | None = None) -> ExportFile:
+    """The signup list of an event in one of FORMATS, for the chat's /export and the command line alike.
+
+    `language`: of the XLSX's column headers and option labels (the organiser's; default the event's).
+    """
     header, table = rows(event, book, status)
+    if fmt == "xlsx":
+        return ExportFile(f"{event.id}-signups.xlsx", to_xlsx(header, table, event, language), XLSX_MIME, len(table))
     if fmt == "json":
         return ExportFile(f"{event.id}-signups.json", to_json(event, header, table), "application/json", len(table))
     return ExportFile(f"{event.id}-signups.csv", to_csv(header, table, event), "text/csv", len(table))

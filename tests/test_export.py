@@ -83,3 +83,86 @@ def test_csv_leaves_validated_phone_numbers_and_addresses_as_they_are(tmp_path):
                                           "'=cmd|'/C calc'!A0@example.org"]  # '=' starts a formula even so
     assert rows[2]["name"] == "'+31612345678"
     assert rows[0]["age"] == "40" and rows[0]["dinner"] == "yes"
+
+
+# --- XLSX --------------------------------------------------------------------------------------
+
+
+def export_xlsx(folder: Path, *options: str) -> Any:
+    import openpyxl
+
+    result = eventbot("signups", "export", "trip", "--format", "xlsx", "-o", "trip.xlsx", *options, cwd=folder)
+    assert result.returncode == 0, result.stderr
+    assert "2 signups written to trip.xlsx" in result.stderr
+    return openpyxl.load_workbook(folder / "trip.xlsx").active
+
+
+def columns(sheet: Any) -> dict[str, list[Any]]:
+    """Each column's cell values under its header, as the spreadsheet shows them."""
+    header = [cell.value for cell in sheet[1]]
+    return {title: [row[i].value for row in sheet.iter_rows(min_row=2)] for i, title in enumerate(header)}
+
+
+def test_xlsx_has_text_cells_field_and_option_labels_and_local_times(tmp_path):
+    sheet = export_xlsx(signed_up(
+        tmp_path,
+        answers("=HYPERLINK(\"http://x\",\"click\")", "anna@example.org", "+31612345678"),
+        {**answers("2027-05-10"), "member": "member", "dinner": False, "age": 42.5},  # a date as a name
+    ))
+    table = columns(sheet)
+
+    assert list(table)[-6:] == ["Your name", "Your e-mail address", "Are you a member?", "Your age",
+                                "Do you join the dinner?", "Phone number"]
+    assert table["Your name"] == ["=HYPERLINK(\"http://x\",\"click\")", "2027-05-10"]  # text, no apostrophe
+    assert table["Are you a member?"] == ["Guest", "Member"]
+    assert table["Do you join the dinner?"] == ["yes", "no"]
+    assert table["Your age"] == ["40", "42.5"]
+    assert table["Phone number"] == ["+31612345678", None]
+    assert table["created_at (Asia/Tokyo)"] == ["2027-04-01 09:30", "2027-04-01 09:30"]
+    assert table["consent_at (Asia/Tokyo)"] == ["2027-04-01 09:30", "2027-04-01 09:30"]
+    filled = [cell for row in sheet.iter_rows() for cell in row if cell.value is not None]
+    assert all(cell.data_type == "s" and isinstance(cell.value, str) for cell in filled)  # nothing evaluated
+    assert all(cell.number_format == "@" for cell in filled)  # and an edit keeps it text
+    assert all(cell.font.b for cell in sheet[1]) and not any(cell.font.b for cell in sheet[2])
+    assert sheet.freeze_panes == "A2"
+    widths = {cell.value: sheet.column_dimensions[cell.column_letter].width for cell in sheet[1]}
+    assert widths["Your name"] >= len("=HYPERLINK(\"http://x\",\"click\")")
+    assert widths["Are you a member?"] >= len("Are you a member?") and max(widths.values()) <= 60
+
+
+def test_xlsx_labels_in_the_organisers_language_and_text_a_sheet_can_hold(tmp_path):
+    sheet = export_xlsx(signed_up(tmp_path, answers("Anna\x1b[2J\x07"), {**answers("Ben"), "member": "member"}),
+                        "--language", "nl")
+    table = columns(sheet)
+
+    assert table["Je naam"] == ["Anna[2J", "Ben"]  # control characters an XLSX cannot hold are left out
+    assert table["Ben je lid?"] == ["Gast", "Lid"]
+
+
+def test_xlsx_is_not_written_to_a_terminal(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.test_cli import REPO
+
+    folder = signed_up(tmp_path, answers("Anna"))
+    env = {k: v for k, v in os.environ.items() if k != "EVENTBOT_CONFIG"}
+    env["PYTHONPATH"] = str(REPO)
+    terminal, screen = os.openpty()
+    try:
+        result = subprocess.run([sys.executable, "-m", "bot", "signups", "export", "trip", "--format", "xlsx"],
+                                cwd=folder, env=env, stdout=screen, stderr=subprocess.PIPE, text=True, timeout=60,
+                                stdin=subprocess.DEVNULL)
+        os.close(screen)
+        shown = b""
+        try:
+            while chunk := os.read(terminal, 4096):
+                shown += chunk
+        except OSError:  # the terminal closed: all was read
+            pass
+    finally:
+        os.close(terminal)
+    assert result.returncode == 2
+    assert "-o FILE" in result.stderr and "Traceback" not in result.stderr
+    assert b"PK" not in shown  # no zip archive on the screen
