@@ -28,7 +28,7 @@ from telegram.warnings import PTBDeprecationWarning
 from adapters.telegram_render import split_html
 from bot.config import Config, ConfigError, TelegramConfig
 from bot.core import Bot
-from bot.messages import DeliveryError, Incoming, NotConnected, Reply, Unreachable
+from bot.messages import DeliveryError, Incoming, NotConnected, Reply, Unavailable, Unreachable
 from bot.texts import LANGUAGE_NAMES
 
 log = logging.getLogger(__name__)
@@ -209,8 +209,26 @@ class TelegramAdapter:
     # --- lifecycle ------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Connect, set the command menu and start receiving updates; return once running."""
+        """Connect, set the command menu and start receiving updates; return once running.
+
+        Raises bot.messages.Unavailable (the runner retries) when the Bot API cannot be
+        reached, times out or answers a server error, and RuntimeError when Telegram
+        refuses the token. If it fails or is cancelled halfway, what was built is shut down.
+        """
         self._redactor.install()
+        app = self._build()
+        try:
+            await self._connect(app)
+        except BaseException:
+            try:
+                await self._close(app)
+            except Exception as exc:  # keep the reason start failed, not the clean-up's
+                log.warning("telegram: cleaning up after a failed start: %s", type(exc).__name__)
+            raise
+        log.info("telegram: running as @%s (%s)", app.bot.username, self.settings.mode)
+
+    def _build(self) -> Application:
+        """The python-telegram-bot application with the adapter's handlers, not yet connected."""
         builder = (Application.builder().token(self._token)
                    .rate_limiter(AIORateLimiter(overall_max_rate=OVERALL_BURST,
                                                 overall_time_period=OVERALL_BURST / OVERALL_PER_SECOND,
@@ -224,23 +242,26 @@ class TelegramAdapter:
         app.add_handler(CallbackQueryHandler(self._on_callback))
         app.add_handler(MessageHandler(filters.UpdateType.MESSAGE & (filters.TEXT | MEDIA_FILTER), self._on_message))
         app.add_error_handler(self._on_error)
+        return app
+
+    async def _connect(self, app: Application) -> None:
         try:
             await app.initialize()
         except InvalidToken:  # its text contains the token
-            self._redactor.uninstall()
             raise RuntimeError(f"Telegram refused the bot token (${self.settings.token_env})") from None
-        except Exception:
-            self._redactor.uninstall()
-            raise
+        except (NetworkError, RetryAfter) as exc:  # refused, timed out, 5xx, or busy
+            raise self._unavailable(exc) from None
         self._app = app
+        await self._set_commands()
+        await app.start()
         try:
-            await self._set_commands()
-            await app.start()
             await self._receive(app)
-        except Exception:
-            await self.stop()
-            raise
-        log.info("telegram: running as @%s (%s)", app.bot.username, self.settings.mode)
+        except (NetworkError, RetryAfter) as exc:
+            raise self._unavailable(exc) from None
+
+    def _unavailable(self, exc: TelegramError) -> Unavailable:
+        """One short reason, without the token, for the runner's log line."""
+        return Unavailable(f"Telegram cannot be reached: {self._why(exc) or type(exc).__name__}")
 
     async def _receive(self, app: Application) -> None:
         """Start the webhook server or long polling."""
@@ -253,21 +274,29 @@ class TelegramAdapter:
             await app.updater.start_polling(  # type: ignore[union-attr]
                 poll_interval=self.settings.poll_interval,
                 timeout=dt.timedelta(seconds=self.settings.poll_timeout),
-                allowed_updates=UPDATES, bootstrap_retries=3)
+                allowed_updates=UPDATES, bootstrap_retries=3, error_callback=self._on_polling_error)
+
+    def _on_polling_error(self, exc: TelegramError) -> None:
+        """One line per failed poll (python-telegram-bot retries with a growing pause, up to 30 s)."""
+        log.warning("telegram: polling failed, retrying: %s: %s", type(exc).__name__, self._why(exc))
 
     async def stop(self) -> None:
         """Stop receiving, finish the updates in flight and disconnect."""
-        app = self._app
-        if app is None:
-            return
+        if self._app is not None:
+            await self._close(self._app)
+
+    async def _close(self, app: Application) -> None:
+        """Stop and shut down an application, also one that started only halfway."""
         try:
             if app.updater and app.updater.running:
                 await app.updater.stop()
             if app.running:
                 await app.stop()  # waits for the updates in flight, which still send their replies
             await app.shutdown()
+            await app.bot.shutdown()  # its HTTP clients, opened even when initialize() failed
         finally:
-            self._app = None
+            if self._app is app:
+                self._app = None
             self._redactor.uninstall()
 
     async def _set_commands(self) -> None:
@@ -371,7 +400,11 @@ class TelegramAdapter:
                 log.warning("telegram: a reply was not delivered: %s", exc)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        log.error("telegram: an update could not be processed", exc_info=context.error)
+        error = context.error
+        if isinstance(error, TelegramError):  # Telegram or the network failed: one line
+            log.warning("telegram: an update could not be processed: %s: %s", type(error).__name__, self._why(error))
+        else:  # a bug: the traceback helps
+            log.error("telegram: an update could not be processed", exc_info=error)
 
     # --- replies out ----------------------------------------------------------------
 

@@ -8,6 +8,7 @@ proves every earlier update has been fully answered: no sleeps, no timing assert
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import socket
@@ -24,7 +25,7 @@ from adapters.telegram_render import render_html, split_html
 from bot.app import build_bot
 from bot.config import Config, ConfigError, RolesConfig, TelegramConfig, TelegramWebhookConfig
 from bot.core import Bot
-from bot.messages import Attachment, Choice, DeliveryError, NotConnected, Reply, Unreachable
+from bot.messages import Attachment, Choice, DeliveryError, NotConnected, Reply, Unavailable, Unreachable
 from tests.fakes.telegram_api import FakeTelegramAPI
 
 USER = 5001
@@ -470,7 +471,7 @@ async def test_an_organiser_exports_the_signups_as_a_csv_document(start, tmp_pat
     url = h.buttons(GROUP)[0]["url"]
     assert url.endswith("?start=export-japan-journey_csv_all")
     ready = await h.say("/start " + url.split("start=")[1], user=organiser)
-    assert "1 rows" in ready[0]
+    assert "1 row" in ready[0]
     docs = h.fake.calls_of("sendDocument", chat_id=organiser)
     assert len(docs) == 1
     name, content = docs[0].files["document"]
@@ -491,6 +492,87 @@ async def test_the_webhook_refuses_requests_without_the_secret(start):
     assert h.fake.texts(USER) == []
     assert (await h.bot.profiles.get(f"telegram:{USER}")).detected_language is None  # the core never saw it
     assert len(await h.say("how many people attend EWRC")) == 1  # with the secret it is answered
+
+
+def no_tracebacks(caplog: pytest.LogCaptureFixture) -> bool:
+    return "Traceback" not in caplog.text and not any(r.exc_info or r.exc_text for r in caplog.records)
+
+
+@pytest.mark.parametrize("down", ["refused", "timeout"])
+async def test_an_unreachable_bot_api_at_start_up_is_unavailable_in_one_short_line(tmp_path, caplog, down):
+    caplog.set_level(logging.DEBUG)
+    bot, store = build_bot(Config(data_dir=tmp_path))
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        if down == "timeout":
+            server.listen()  # connects, never answers
+        port = server.getsockname()[1]
+        token = "4242424242:AAE-fake_Secret-Token_0123456789abcdef"
+        adapter = TelegramAdapter(bot, token, TelegramConfig(base_url=f"http://127.0.0.1:{port}/bot"), timeout=0.5)
+        try:
+            with pytest.raises(Unavailable) as caught:
+                await adapter.start()
+            reason = str(caught.value)
+            assert reason.startswith("Telegram cannot be reached") and "\n" not in reason, reason
+            assert token.split(":")[1] not in reason + caplog.text
+            assert no_tracebacks(caplog)
+            with pytest.raises(NotConnected):  # nothing half-running
+                await adapter.send(str(USER), Reply("hello"))
+            assert not any(isinstance(f, TokenRedactor) for f in logging.getLogger("httpx").filters)
+        finally:
+            store.close()
+
+
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+async def test_a_start_cancelled_halfway_leaves_nothing_running_and_can_start_again(fake, tmp_path, mode):
+    bot, store = build_bot(Config(data_dir=tmp_path))
+    port = free_port()
+    settings = TelegramConfig(base_url=f"{fake.url}/bot", mode=mode, poll_timeout=1, webhook=TelegramWebhookConfig(
+        port=port, path="/telegram", url="https://bot.example.org/telegram"))
+    adapter = TelegramAdapter(bot, fake.token, settings, webhook_secret=SECRET if mode == "webhook" else None)
+    bootstrap = "setWebhook" if mode == "webhook" else "deleteWebhook"
+    fake.slow(bootstrap, 1.0)
+    try:
+        starting = asyncio.create_task(adapter.start())
+        await fake.wait_for(lambda: fake.calls_of(bootstrap, ok=None), what="the start-up halfway")
+        starting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await starting
+        with pytest.raises(NotConnected):
+            await adapter.send(str(USER), Reply("hello"))
+        assert not any(isinstance(f, TokenRedactor) for f in logging.getLogger("httpx").filters)
+        # the runner's next try starts it cleanly, and it answers
+        await adapter.start()
+        h = Harness(fake, adapter, bot, mode, f"http://127.0.0.1:{port}/telegram")
+        assert "6,000" in (await h.say("how many people attend EWRC"))[0]
+    finally:
+        await adapter.stop()
+        store.close()
+
+
+async def test_polling_and_sending_failures_log_one_line_each_and_the_bot_resumes(start, caplog):
+    caplog.set_level(logging.DEBUG)
+    h = await start(network_retries=3)
+    polls = len(h.fake.calls_of("getUpdates", ok=None))
+    h.fake.fail("getUpdates", 502, "Bad Gateway", times=2)
+    await h.fake.wait_for(lambda: len(h.fake.calls_of("getUpdates", ok=False)) == 2, what="two failed polls")
+    h.fake.fail("sendMessage", 502, "Bad Gateway", times=2, chat_id=USER)
+    assert "6,000" in (await h.say("how many people attend EWRC"))[0]  # polling resumed, the send retried
+    assert len(h.fake.calls_of("getUpdates", ok=None)) > polls + 2
+    assert no_tracebacks(caplog)
+    failed_polls = [r for r in caplog.records if "polling failed" in r.getMessage()]
+    assert len(failed_polls) == 2 and "Bad Gateway" in failed_polls[0].getMessage()
+
+
+async def test_polling_resumes_after_the_bot_api_was_down_for_a_moment(start, caplog):
+    caplog.set_level(logging.DEBUG)
+    h = await start()
+    await h.fake.down()
+    await h.fake.wait_for(lambda: any(r.levelno >= logging.WARNING and "polling" in r.getMessage().lower()
+                                      for r in caplog.records), what="a failed poll logged")
+    await h.fake.up()
+    assert "6,000" in (await h.say("how many people attend EWRC"))[0]
+    assert no_tracebacks(caplog)
 
 
 async def test_a_webhook_port_in_use_fails_start_and_cleans_up(fake, tmp_path):

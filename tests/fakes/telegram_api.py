@@ -83,18 +83,27 @@ class FakeTelegramAPI:
 
     # --- server ---------------------------------------------------------------------
 
-    async def start(self) -> str:
-        """Serve on a free port of 127.0.0.1; returns the base address (without /bot)."""
+    async def start(self, port: int = 0) -> str:
+        """Serve on 127.0.0.1 (a free port by default); returns the base address (without /bot)."""
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_route("*", "/file/bot{token}/{path:.*}", self._file)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.url = f"http://127.0.0.1:{port}"
         return self.url
+
+    async def down(self) -> None:
+        """Stop serving for a moment: connections are refused until up()."""
+        await self.stop()
+
+    async def up(self) -> None:
+        """Serve again on the same address after down()."""
+        self._new_update = asyncio.Event()
+        await self.start(int(self.url.rsplit(":", 1)[1]))
 
     async def stop(self) -> None:
         """Stop serving."""
