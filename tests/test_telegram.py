@@ -244,6 +244,19 @@ async def test_the_command_menu_is_set_in_every_language(start):
             assert command["description"] == cmd.help(lang or "en")[:256]
 
 
+async def test_the_menu_lists_participants_commands_and_event_from_it_lists_the_events(start):
+    h = await start()
+    menu = {c["command"] for c in h.fake.calls_of("setMyCommands")[0].params["commands"]}
+    organisers = {c.name for role in ("organiser", "admin") for c in h.bot.registry.visible(role)}
+    assert {"export", "broadcast", "unanswered", "reload"} <= organisers
+    assert "event" in menu and not menu & organisers, menu
+    # the menu sends the bare command: in private, and with the bot's name in a group
+    for chat, command in ((USER, "/event"), (GROUP, f"/event@{h.fake.username}")):
+        replies = await h.say(command, chat=chat)
+        assert "Which event?" in plain(replies[0]), replies
+        assert any("ewrc" in b.get("callback_data", b.get("url", "")) for b in h.buttons(chat)), h.buttons(chat)
+
+
 async def test_an_attachment_is_sent_as_a_document(start):
     h = await start()
     await h.adapter.send(str(USER), Reply("Here is the export", attachments=(
