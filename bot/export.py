@@ -16,15 +16,11 @@ from typing import Any, Iterable, Literal
 from bot.signups import EventBook, Signup
 from faq.content import Event
 from faq.signup_content import FormField
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
 StatusFilter = Literal["confirmed", "waitlist", "all"]
 # A spreadsheet runs a cell that starts with one of these as a formula ("=HYPERLINK(...)",
-# "@SUM(...)", "+cmd|..."); full-width forms (＝＋－＠) are read as ASCII by NFKC, as
-# Excel and LibreOffice do on Japanese and Chinese systems.
+# "@SUM(...)", "+cmd|..."). Full-width and small forms (＝＋－＠, ﹦﹢﹣﹫) count too (NFKC
+# makes them ASCII; issue 15 found ＝ used so), and the minus sign U+2212 as a precaution.
 FORMULA_START = ("=", "+", "-", "@", "\u2212")
 LINE_START = ("\t", "\r", "\n")  # a cell starting with these is neutralised whatever follows
 # what a validated answer looks like (bot/forms.py): E.164 numbers, addresses without
@@ -127,7 +123,9 @@ def to_json(event: Event, header: list[str], table: list[dict[str, Any]]) -> byt
 # --- XLSX -------------------------------------------------------------------------
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_NOT_XML = re.compile(r"[\ud800-\udfff\ufffe\uffff]")  # XML cannot hold these (openpyxl would write a broken file)
+# XML cannot hold these: openpyxl refuses C0 controls, and would write a broken file with the others
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_NOT_XML_TEXT = re.compile(r"[\ud800-\udfff\ufffe\uffff]")
 _WIDTH = (6, 50)  # narrowest and widest column, in characters
 
 
@@ -159,7 +157,7 @@ def _text(value: Any, field: FormField | None, language: str | None) -> str:
     if field is not None and field.type == "choice":
         option = next((o for o in field.options if o.id == value), None)
         text = _label(option.labels, language, option.id) if option else text
-    return _NOT_XML.sub("\ufffd", ILLEGAL_CHARACTERS_RE.sub("", text))
+    return _NOT_XML_TEXT.sub("\ufffd", _NOT_XML.sub("", text))
 
 
 def _width(text: str) -> int:
@@ -176,6 +174,10 @@ def to_xlsx(header: list[str], table: Iterable[dict[str, Any]], event: Event, la
     the event's time zone, named in their column's header. Labels are in `language`
     (default: the event's main language, else English).
     """
+    from openpyxl import Workbook  # here: the bot starts without loading it
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     language = language or event.default_language
     zone = zoneinfo.ZoneInfo(event.timezone)
     fields = form_columns(event, header)
