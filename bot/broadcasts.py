@@ -25,7 +25,7 @@ from bot.datafiles import write_atomic
 from bot.messages import Choice, Reply
 from bot.signups import Signup
 from bot.storage import TinyStore
-from bot.texts import LANGUAGE_NAMES, t
+from bot.texts import LANGUAGE_NAMES, t, tn
 from faq.content import Event
 
 if TYPE_CHECKING:
@@ -195,7 +195,7 @@ class Broadcasts:
         targets = recipients(bot.store, bot.default_language, event, dialog["audience"], dialog["language"])
         per_platform = Counter(s.user_key.split(":", 1)[0] for s, _ in targets)
         counts = ", ".join(f"{p}: {n}" for p, n in sorted(per_platform.items())) or "–"
-        lines = [t("bc_preview", lang, event=name, total=len(targets), counts=counts)]
+        lines = [tn("bc_preview", len(targets), lang, event=name, total=len(targets), counts=counts)]
         for code, text in dialog["texts"].items():
             lines.append(f"**{LANGUAGE_NAMES[code]}**\n{text}")
         choices = (Choice(t("button_send", lang), f"{BC} {token} send"), stop) if targets else (stop,)
@@ -271,7 +271,8 @@ class Broadcasts:
         bot.wake_delivery()
         self.watch(broadcast_id)
         report = self.report(broadcast_id)
-        return [Reply(t("bc_started", turn.language, id=broadcast_id, total=report.total if report else 0))]
+        total = report.total if report else 0
+        return [Reply(tn("bc_started", total, turn.language, id=broadcast_id, total=total))]
 
     async def _cancel(self, turn: Turn, broadcast_id: int) -> list[Reply]:
         bot, lang = self.bot, turn.language

@@ -226,7 +226,8 @@ class Bot:
         profile = dialogs.open_in(stored, message.chat_id)
         text = (message.payload or message.text or "").strip()
         command = parse_command(text)
-        thread = self.handoff.thread_of(message) if command is None else None
+        media_only = bool(message.media and not text)  # a photo or voice message: nothing to read or pass on
+        thread = self.handoff.thread_of(message) if command is None and not media_only else None
         if thread is not None:  # an organiser answers a forwarded question
             answered = await self.handoff.organiser_reply(message, *thread)
             if answered is not None:
@@ -237,7 +238,7 @@ class Bot:
         turn = Turn(message.user_key, self._language_of(profile, message, written), profile.last_event,
                     message.direct, message=message, profile=profile, dialog_before=profile.dialog)
         flows = self.flows()
-        if message.media and not text:
+        if media_only:
             replies = [Reply(t("media_text_only", turn.language))]
         elif command is None and profile.dialog:
             replies = await flows.get(profile.dialog.get("kind"), self.dialog).answer(turn, text)

@@ -7,6 +7,7 @@ from typing import Any
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from bot.texts import PLURALS, t, tn
 from faq.normalize import LANGUAGES, normalize
 from faq.signup_content import FormField, SignupSettings
 
@@ -26,6 +27,14 @@ class Invalid(Exception):
 def label(texts: dict[str, str], lang: str, default_lang: str | None = None) -> str:
     """A per-language text in lang, else the default language, else any."""
     return texts.get(lang) or texts.get(default_lang or "") or texts.get("en") or next(iter(texts.values()), "")
+
+
+def problem_text(problem: Invalid, lang: str) -> str:
+    """What is wrong with an answer, in lang (a text with a number in its plural form)."""
+    if problem.key in PLURALS:
+        count = next(v for v in problem.values.values() if isinstance(v, int))
+        return tn(problem.key, count, lang, **problem.values)
+    return t(problem.key, lang, **problem.values)
 
 
 def form_language(settings: SignupSettings | None, lang: str, default_lang: str | None = None) -> str:

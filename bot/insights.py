@@ -31,7 +31,7 @@ from rapidfuzz import fuzz, process
 
 from bot.commands import Command, Turn
 from bot.messages import Choice, Reply, literal
-from bot.texts import t
+from bot.texts import t, tn
 from faq.knowledge import Answer
 from faq.matcher import Analyzer
 from faq.normalize import normalize
@@ -242,18 +242,18 @@ class Insights:
         if not groups:
             return [Reply(t("unanswered_none", lang, scope=scope))]
         count = sum(g.count for g in groups)
-        lines = [t("unanswered_header", lang, scope=scope, count=count, groups=len(groups))]
+        lines = [tn("unanswered_header", count, lang, scope=scope, groups=tn("unanswered_groups", len(groups), lang))]
         for number, group in enumerate(groups[:SHOWN_GROUPS], 1):
             lines.append(self._group_line(number, group, lang, show_event=event_id is None))
         if len(groups) > SHOWN_GROUPS:
-            lines.append(t("unanswered_more", lang, count=len(groups) - SHOWN_GROUPS))
+            lines.append(tn("unanswered_more", len(groups) - SHOWN_GROUPS, lang))
         lines += ["", t("unanswered_hint", lang)]
         return [Reply("\n".join(lines))]
 
     def _group_line(self, number: int, group: Group, lang: str, show_event: bool) -> str:
         bot = self.bot
         text = literal(group.representative.text, SHOWN_TEXT)
-        line = f"{number}. " + t("unanswered_item", lang, count=group.count, people=group.people, text=text,
+        line = f"{number}. " + t("unanswered_item", lang, count=group.count, people=tn("unanswered_people", group.people, lang), text=text,
                                    languages=", ".join(group.languages))
         if show_event:
             event = bot.knowledge.content.events.get(group.event or "")

@@ -199,7 +199,7 @@ class SignupDialog:
             try:
                 value = forms.check(field, text)
             except forms.Invalid as problem:
-                return [self.prompt(event, dialog, lang, note=t(problem.key, lang, **problem.values))]
+                return [self.prompt(event, dialog, lang, note=forms.problem_text(problem, lang))]
             if value == "" and field.required:
                 return [self.prompt(event, dialog, lang, note=t("form_required", lang))]
             return self._store_answer(turn, event, dialog, field, value if value != "" else None)
@@ -382,7 +382,7 @@ class SignupDialog:
             try:
                 values[field.id] = forms.check(field, raw)
             except forms.Invalid as problem:
-                problems[field.id] = t(problem.key, lang, **problem.values)
+                problems[field.id] = forms.problem_text(problem, lang)
         if event.signup.consent and not consented:
             problems["consent"] = t("form_consent_needed", lang)
         if problems:

@@ -15,7 +15,7 @@ from bot import export
 from bot.commands import Command, Turn
 from bot.messages import Attachment, Choice, Reply
 from bot.signups import Change, NoSignup, Signup
-from bot.texts import t
+from bot.texts import t, tn
 from faq.content import Event
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ class SignupManager:
             Command("mysignups", self.mysignups, "help_mysignups"),
             Command("cancel", self.cancel, "help_cancel", args="[EVENT]"),
             Command("forget", self.forget, "help_forget"),
-            Command("export", self.export, "help_export", args="EVENT [csv|json] [confirmed|waitlist|all]", role="organiser"),
+            Command("export", self.export, "help_export", args="EVENT [csv|xlsx|json] [confirmed|waitlist|all]", role="organiser"),
             Command("offer", self.offer, hidden=True),
             Command("calendar", self.calendar, hidden=True),
         ]
@@ -230,9 +230,9 @@ class SignupManager:
         events = sorted({self._event_name(s.event, lang) for s in deleted["signups"]})
         lines = [t("forget_done", lang)]
         lines.append("• " + t("forget_profile", lang))
-        lines.append("• " + t("forget_signups", lang, count=len(deleted["signups"]), events=", ".join(events) or "–"))
-        lines.append("• " + t("forget_messages", lang, count=deleted["messages"]))
-        lines.append("• " + t("forget_questions", lang, count=deleted["tables"].get("unanswered", 0)))
+        lines.append("• " + tn("forget_signups", len(deleted["signups"]), lang, events=", ".join(events) or "–"))
+        lines.append("• " + tn("forget_messages", deleted["messages"], lang))
+        lines.append("• " + tn("forget_questions", deleted["tables"].get("unanswered", 0), lang))
         return [Reply("\n".join(lines))]
 
     # --- organisers -----------------------------------------------------------------
@@ -244,20 +244,18 @@ class SignupManager:
         event = bot.knowledge.content.events.get(words[0]) if words else None
         if event is None or not bot.roles.organises(turn.user_key, event.id):
             return [Reply(t("not_allowed", lang))]
-        fmt = next((w for w in words[1:] if w in ("csv", "json")), "csv")
+        fmt = next((w for w in words[1:] if w in export.FORMATS), "csv")
         status = next((w for w in words[1:] if w in ("confirmed", "waitlist", "all")), "all")
         if not turn.direct:
             return [Reply(t("export_private", lang), (Choice(t("button_export", lang), f"/export {event.id} {fmt} {status}"),),
                           private=True)]
-        attachment, count = self.export_file(event, fmt, status)
-        return [Reply(t("export_ready", lang, event=bot.name(event, lang), count=count), (), (attachment,))]
+        attachment, count = self.export_file(event, fmt, status, lang)
+        return [Reply(tn("export_ready", count, lang, event=bot.name(event, lang)), (), (attachment,))]
 
-    def export_file(self, event: Event, fmt: str, status: Any) -> tuple[Attachment, int]:
+    def export_file(self, event: Event, fmt: str, status: Any, language: str | None = None) -> tuple[Attachment, int]:
         """The signup list of an event as a file, and how many rows it has."""
-        header, table = export.rows(event, self.bot.store.book(event.id), status)
-        if fmt == "json":
-            return Attachment(f"{event.id}-signups.json", export.to_json(event, header, table), "application/json"), len(table)
-        return Attachment(f"{event.id}-signups.csv", export.to_csv(header, table), "text/csv"), len(table)
+        made = export.export_file(event, self.bot.store.book(event.id), fmt, status, language)
+        return Attachment(made.filename, made.data, made.mime_type), made.count
 
     def _event_name(self, event_id: str, lang: str) -> str:
         event = self.bot.knowledge.content.events.get(event_id)

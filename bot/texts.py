@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from babel import Locale
+from babel.numbers import format_decimal
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -87,7 +88,7 @@ def tn(key: str, count: int, lang: str | None, **values: object) -> str:
     if lang not in TEXTS[key]:
         lang = "en"
     text = _TRANSLATIONS[lang].ngettext(key, key, count)
-    return text.format(count=count, **values)
+    return text.format(count=format_decimal(count, locale=BABEL_LOCALES[lang]), **values)
 
 
 @lru_cache(maxsize=None)

@@ -100,3 +100,21 @@ async def test_asking_in_a_channel_says_the_answer_comes_in_the_private_chat(tmp
     finally:
         await bot.stop()
         store.close()
+
+
+async def test_a_photo_as_an_organisers_reply_is_not_passed_on_as_an_empty_answer(tmp_path):
+    bot, store, telegram, slack = make_bot(tmp_path)
+    await bot.start()
+    anna = Incoming("slack", "U1", "D1", user_name="Anna")
+    try:
+        await bot.handle(dataclasses.replace(anna, text="/event trip"))
+        await bot.handle(dataclasses.replace(anna, text="/ask Is there a vegetarian lunch?"))
+        forwarded = str(len(telegram.sent))  # the fake's message id of the forwarded question
+        assert "vegetarian" in telegram.sent[-1][1]
+        photo = Incoming("telegram", "900", GROUP, media="photo", reply_to=forwarded, direct=False)
+        out = await bot.handle(photo)
+        assert "read text" in out[0].text, out
+        await bot.stop()
+        assert slack.to("U1") == []  # no empty "answer from the organisers"
+    finally:
+        store.close()

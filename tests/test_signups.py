@@ -201,7 +201,7 @@ async def test_forget_deletes_everything_and_frees_the_place(person, tmp_path):
     out = await anna.say("/language nl", "/forget")
     assert "Wil je dat ik alles wis" in out
     out = await anna.say("/forget yes")
-    assert "1 aanmelding(en) met antwoorden: Studiereis" in out
+    assert "1 aanmelding met antwoorden: Studiereis" in out
     data = tmp_path / "data"
     stored = "".join(p.read_text() for p in data.rglob("*.json"))
     assert "console:anna" not in stored and "anna@example.org" not in stored
