@@ -15,6 +15,7 @@ from typing import Any, Iterable
 
 from rapidfuzz import fuzz, process
 
+from faq.content_files import content_files
 from faq.content_suggest import closest, closest_language, closest_time_zone
 from faq.content_dates import FORMS as DATE_FORMS, read_moment
 from faq.normalize import LANGUAGES, normalize
@@ -367,16 +368,6 @@ def _parse_entry(c: _Checker, data: LineDict) -> FaqEntry | None:
     return FaqEntry(entry_id, texts, event, tags, file=c.file, line=data.line)
 
 
-def _files(paths: Iterable[Path]) -> list[Path]:
-    out: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            out += sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
-        else:
-            out.append(path)
-    return out
-
-
 def near_duplicates(entries: Iterable[FaqEntry], ratio: float = NEAR_DUPLICATE_RATIO) -> list[tuple[str, str, str, str]]:
     """Pairs of different entries with near-identical phrasings: (lang, id_a, id_b, phrasing)."""
     found: list[tuple[str, str, str, str]] = []
@@ -402,17 +393,17 @@ def near_duplicates(entries: Iterable[FaqEntry], ratio: float = NEAR_DUPLICATE_R
 
 def load_content(paths: Iterable[Path], max_bytes: int = DEFAULT_MAX_BYTES, check_duplicates: bool = True) -> tuple[Content, list[Problem]]:
     """Read every YAML file under paths; return what is usable and every problem found."""
-    problems: list[Problem] = []
     events: dict[str, Event] = {}
     entries: dict[str, FaqEntry] = {}
     event_refs: list[tuple[FaqEntry, str, int]] = []
     first_seen: dict[str, dict[str, str]] = {"events": {}, "faq": {}}
-    files = _files(paths)
+    paths = list(paths)
+    files, problems = content_files(paths)
     if not files:
         problems.append(Problem(", ".join(str(p) for p in paths) or ".", 1, "no YAML files found"))
     for path in files:
         try:
-            data = load_file(path, max_bytes)
+            data = load_file(path, max_bytes, regular_only=True)
         except YamlError as exc:
             problems.append(exc.problem)
             continue

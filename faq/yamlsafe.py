@@ -11,6 +11,7 @@ expand in memory. Mappings and lists remember the line of each key and item.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -176,17 +177,27 @@ def load_text(text: str, file: str, max_nodes: int = DEFAULT_MAX_NODES, max_alia
     return _Converter(file, max_nodes, max_aliases).convert(node)
 
 
-def load_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, max_nodes: int = DEFAULT_MAX_NODES) -> Any:
-    """Read and parse one YAML file, refusing oversize files before reading them."""
+def load_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, max_nodes: int = DEFAULT_MAX_NODES,
+              *, regular_only: bool = False) -> Any:
+    """Read and parse one YAML file, refusing oversize files before reading them.
+
+    With regular_only, anything but a regular file (a FIFO, a device) is refused
+    without blocking on it: it is opened non-blocking and checked once open.
+    """
     name = str(path)
     try:
-        size = os.stat(path).st_size
+        info = os.stat(path)
     except OSError as exc:
         raise YamlError(Problem(name, 1, f"cannot read file: {exc.strerror}")) from None
-    if size > max_bytes:
-        raise YamlError(Problem(name, 1, f"file is {size} bytes, over the limit of {max_bytes} bytes"))
+    if regular_only and not stat.S_ISREG(info.st_mode):
+        raise YamlError(Problem(name, 1, "is not a regular file; it is not read"))
+    if info.st_size > max_bytes:
+        raise YamlError(Problem(name, 1, f"file is {info.st_size} bytes, over the limit of {max_bytes} bytes"))
     try:
-        with open(path, "rb") as fh:
+        flags = os.O_RDONLY | (os.O_NONBLOCK if regular_only else 0)
+        with os.fdopen(os.open(path, flags), "rb") as fh:
+            if regular_only and not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise YamlError(Problem(name, 1, "is not a regular file; it is not read"))
             raw = fh.read(max_bytes + 1)
         text = raw.decode("utf-8-sig")
     except OSError as exc:

@@ -636,12 +636,10 @@ def test_different_questions_are_not_near_identical(tmp_path):
 
 def test_folder_without_yaml_files(tmp_path):
     (tmp_path / "notes.txt").write_text("events: []\n", encoding="utf-8")
-    (tmp_path / "sub.yaml").mkdir()
+    (tmp_path / "sub.yaml").mkdir()  # reported as what it is, not skipped silently
     problems = check(tmp_path)
-    assert len(problems) == 1
-    assert problems[0].file == str(tmp_path)
-    assert problems[0].severity == "error"
-    assert "no YAML files" in problems[0].message
+    assert [str(p) for p in problems] == [f"{tmp_path / 'sub.yaml'}:1: is a folder, not a YAML file; it is not read",
+                                          f"{tmp_path}:1: no YAML files found"]
 
 
 def test_both_yaml_and_yml_are_read(tmp_path):
