@@ -18,6 +18,7 @@ from bot.app import build_bot, build_knowledge, content_paths
 from bot.datafiles import StorageError
 from bot.config import Config, ConfigError, find_config, load_config
 from bot.runner import StartFailed, platform_adapters, run_until_stopped
+from bot.terminal import printable
 from faq.content import ContentError, load_content
 from faq.evaluate import Query, evaluate
 from faq.language import detect, supported
@@ -129,7 +130,7 @@ def _reload(config: Config) -> int:
     if errors:
         print("eventbot: the content has errors; the running bot keeps the old content:", file=sys.stderr)
         for problem in errors:
-            print(problem, file=sys.stderr)
+            print(printable(str(problem)), file=sys.stderr)
         return 1
     pid = cli_broadcast.running_pid(config)
     try:
@@ -181,7 +182,7 @@ async def _chat(config: Config, lang: str | None, config_path: Path | None = Non
 def _check(paths: list[Path], strict: bool, config: Config) -> int:
     content, problems = load_content(paths, config.content.max_file_bytes)
     for problem in sorted(problems):
-        print(problem)
+        print(printable(str(problem)))
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
     print(f"{len(content.events)} events, {len(content.entries)} FAQ entries in {len(content.files)} files: "
@@ -205,10 +206,10 @@ def _ask(config: Config, args: argparse.Namespace) -> int:
         return 0
     print(f"band: {answer.band} (confidence {answer.confidence:.1f})   language: {lang}")
     for i, m in enumerate(matches, 1):
-        print(f"{i}. {m['id']}  {m['score']:.1f}  {m['question']}")
+        print(printable(f"{i}. {m['id']}  {m['score']:.1f}  {m['question']}", one_line=True))
     if answer.text:
         note = f" (in {answer.answer_language})" if answer.language_fallback else ""
-        print(f"answer{note}:\n{answer.text}")
+        print(printable(f"answer{note}:\n{answer.text}"))
     return 0
 
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 
 from bot.config import Config
 from bot.storage import check_data
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+from bot.terminal import printable
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -22,7 +20,7 @@ def run(config: Config, args: argparse.Namespace) -> int:
     """Run `eventbot data check`: one line per problem; exit 0 clean, 1 damaged (StorageError: unusable, exit 2)."""
     problems = check_data(config.data_dir)
     for problem in problems:
-        print(_CONTROL.sub("?", problem))
+        print(printable(problem, one_line=True))
     if problems:
         print(f"{config.data_dir}: {len(problems)} problem(s); restore the files named from a backup, or start the "
               "bot with --accept-data-loss to go on without what is damaged", file=sys.stderr)
