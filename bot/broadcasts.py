@@ -307,9 +307,11 @@ class Broadcasts:
         if report is None:
             return ""
         c = report.counts
+        event = self.bot.knowledge.content.events.get(report.event)
         return t("bc_report", lang, id=report.id, event=report.event, status=report.status, total=report.total,
                  sent=c.get("sent", 0), failed=c.get("failed", 0), unreachable=c.get("unreachable", 0),
-                 pending=c.get("pending", 0), started=report.started_at, finished=report.finished_at or "–")
+                 pending=c.get("pending", 0), started=self.bot.moment_iso(report.started_at, event, lang),
+                 finished=self.bot.moment_iso(report.finished_at, event, lang))
 
     # --- progress -------------------------------------------------------------------
 

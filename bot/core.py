@@ -9,7 +9,7 @@ import logging
 import zoneinfo
 from typing import Any, Callable
 
-from bot import dialogs, language
+from bot import dialogs, language, localize
 from bot.broadcasts import Broadcasts
 from bot.calendar import event_ics
 from bot.commands import Command, Registry, Turn, commands_written, parse_command
@@ -321,15 +321,15 @@ class Bot:
         """Now, as stored."""
         return now_iso(self.clock())
 
-    def moment(self, when: dt.datetime, event: Event | None) -> str:
-        """A point in time as people read it: in the event's time zone, with the zone named."""
-        tz = zoneinfo.ZoneInfo(event.timezone) if event else dt.timezone.utc
-        local = when.astimezone(tz) if when.tzinfo else when
-        return f"{local:%Y-%m-%d %H:%M} ({event.timezone if event else 'UTC'})"
+    @staticmethod
+    def moment(when: dt.datetime, event: Event | None, lang: str) -> str:
+        """A point in time as people read it in lang: in the event's time zone, with the zone named."""
+        return localize.moment(when, event.timezone if event else None, lang)
 
-    def moment_iso(self, stamp: str | None, event: Event | None) -> str:
-        """A stored timestamp as people read it."""
-        return self.moment(dt.datetime.fromisoformat(stamp), event) if stamp else "–"
+    @staticmethod
+    def moment_iso(stamp: str | None, event: Event | None, lang: str) -> str:
+        """A stored timestamp as people read it ("–" for none)."""
+        return localize.moment_iso(stamp, event.timezone if event else None, lang)
 
     def contact(self, event: Event, lang: str) -> str:
         """Who to contact about the event, in one line."""
@@ -537,8 +537,7 @@ class Bot:
 
     def _when(self, event: Event, lang: str) -> str:
         if event.start:
-            span = event.start.isoformat() if not event.end or event.end == event.start else f"{event.start.isoformat()} – {event.end.isoformat()}"
-            return span.replace("T", " ")
+            return localize.when(event.start, event.end, event.timezone, lang)
         return self.knowledge.localized(event.when, lang, event.id) or t("not_announced", lang)
 
     def _event_details(self, event: Event, lang: str) -> str:
@@ -546,7 +545,7 @@ class Bot:
         description = self.knowledge.localized(event.description, lang, event.id)
         if description:
             lines.append(description)
-        lines.append(f"**{t('label_when', lang)}:** {self._when(event, lang)} ({t('label_timezone', lang)} {event.timezone})")
+        lines.append(f"**{t('label_when', lang)}:** {self._when(event, lang)}")
         lines.append(f"**{t('label_where', lang)}:** {self.knowledge.localized(event.place, lang, event.id) or t('not_announced', lang)}")
         if event.contact:
             c = event.contact

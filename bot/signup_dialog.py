@@ -84,9 +84,9 @@ class SignupDialog:
         if has_ended(event, now):
             return [Reply(t("signup_past", lang, event=name))]
         if settings.opens and now < settings.opens:
-            return [Reply(t("signup_not_open", lang, event=name, when=bot.moment(settings.opens, event)))]
+            return [Reply(t("signup_not_open", lang, event=name, when=bot.moment(settings.opens, event, lang)))]
         if settings.closes and now > settings.closes:
-            return [Reply(t("signup_closed", lang, event=name, when=bot.moment(settings.closes, event),
+            return [Reply(t("signup_closed", lang, event=name, when=bot.moment(settings.closes, event, lang),
                             contact=bot.contact(event, lang)))]
         return []
 

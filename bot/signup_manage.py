@@ -52,7 +52,7 @@ class SignupManager:
         if signup.status == "confirmed":
             return t("status_confirmed", lang, event=name)
         if signup.status == "offered":
-            until = bot.moment_iso(signup.offered_until, event)
+            until = bot.moment_iso(signup.offered_until, event, lang)
             return t("status_offered", lang, event=name, until=until)
         position = bot.store.book(signup.event).position(signup)
         return t("status_waitlisted", lang, event=name, position=position)
@@ -182,7 +182,7 @@ class SignupManager:
             if change.kind == "promoted":
                 text, choices = t("promoted", lang, event=name), self.signup_choices(signup, lang)
             elif change.kind == "offered":
-                text = t("offered", lang, event=name, until=bot.moment_iso(signup.offered_until, event))
+                text = t("offered", lang, event=name, until=bot.moment_iso(signup.offered_until, event, lang))
                 choices = self.signup_choices(signup, lang)
             else:
                 text, choices = t("offer_expired", lang, event=name), ()

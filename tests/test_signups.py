@@ -106,10 +106,10 @@ async def test_double_signup_shows_the_existing_one(person):
 async def test_signup_windows(person, clock):
     anna = person("anna")
     out = await anna.say("/signup closed")
-    assert "Signups for Closed conference closed on 2026-03-01 23:59 (Europe/Brussels)." in out
+    assert "Signups for Closed conference closed on 1 March 2026, 23:59 (Brussels time)." in out
     assert "Conference office, office@example.org" in out
     out = await anna.say("/signup later")
-    assert "Signups for Later expo open on 2027-01-15 09:00 (Europe/Madrid)." in out
+    assert "Signups for Later expo open on 15 January 2027, 09:00 (Madrid time)." in out
     clock.now = dt.datetime(2027, 1, 15, 9, 0, tzinfo=dt.timezone.utc)
     out = await anna.say("/signup later")
     assert "Please check your answers" in out  # no form, no consent: straight to the summary
@@ -121,7 +121,7 @@ async def test_window_closing_while_the_form_is_open(person, clock):
     await anna.say("/signup closed", "anna@example.org")
     clock.now = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.timezone.utc)
     out = await anna.say("yes")  # confirm
-    assert "closed on 2026-03-01" in out
+    assert "closed on 1 March 2026" in out
     assert "You have no signups." in await anna.say("/mysignups")
 
 
@@ -172,7 +172,7 @@ async def test_waiting_list_offer_expires_and_passes_on(person, clock):
     await person("anna").say("/cancel offer-trip yes")
 
     out = await person("ben").say("/mysignups")
-    assert "A place became free for Late trip. It is yours if you accept it before 2026-06-03 12:00 (Europe/Amsterdam)." in out
+    assert "A place became free for Late trip. It is yours if you accept it before 3 June 2026, 12:00 (Amsterdam time)." in out
     assert "a place is offered to you until" in out
 
     clock.now += dt.timedelta(hours=49)
@@ -370,3 +370,12 @@ async def test_signups_are_deleted_delete_after_days_after_the_event(tmp_path, c
         store.close()
     stored = "".join(p.read_text("utf-8", "replace") for p in (tmp_path / "data").rglob("*.json"))
     assert "Anna Example" not in stored
+
+
+async def test_dates_are_written_the_way_the_readers_language_writes_them(person):
+    out = await person("anna").say("/language nl", "/signup later")
+    assert "15 januari 2027, 09:00 (tijd in Madrid)" in out, out
+    out = await person("ola").say("/language no", "/signup later")
+    assert "15. januar 2027, 09:00" in out, out
+    out = await person("aiko").say("/language ja", "/signup later")
+    assert "2027年1月15日 9:00" in out, out
