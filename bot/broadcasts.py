@@ -25,7 +25,7 @@ from bot.datafiles import write_atomic
 from bot.messages import Choice, Reply
 from bot.signups import Signup
 from bot.storage import TinyStore
-from bot.texts import LANGUAGE_NAMES, t, tn
+from bot.texts import LANGUAGE_NAMES, language_name, t, tn
 from faq.content import Event
 
 if TYPE_CHECKING:
@@ -179,7 +179,7 @@ class Broadcasts:
         name = bot.name(event, lang)
         stage = dialog["stage"]
         if stage == "text":
-            return Reply(t("bc_ask_text", lang, event=name, language=LANGUAGE_NAMES[dialog["lang"]]), (stop,))
+            return Reply(t("bc_ask_text", lang, event=name, language=language_name(dialog["lang"], lang, in_sentence=True)), (stop,))
         if stage == "more":
             others = [code for code in LANGUAGE_NAMES if code not in dialog["texts"]]
             return Reply(t("bc_more_languages", lang), tuple(

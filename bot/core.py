@@ -6,7 +6,6 @@ import asyncio
 import dataclasses
 import datetime as dt
 import logging
-import zoneinfo
 from typing import Any, Callable
 
 from bot import dialogs, language, localize
@@ -24,7 +23,7 @@ from bot.signup_dialog import SignupDialog
 from bot.signup_manage import SignupManager
 from bot.signups import now_iso
 from bot.storage import Profile, TinyStore
-from bot.texts import LANGUAGE_NAMES, t
+from bot.texts import LANGUAGE_NAMES, language_name, t
 from faq.content import ContentChanges, ContentError, Event
 from faq.knowledge import Answer, Knowledge
 from faq.language import detect, supported
@@ -490,7 +489,7 @@ class Bot:
     def _answer_text(text: str, answer_lang: str, wanted: str) -> str:
         if answer_lang == wanted:
             return text
-        return f"{text}\n\n{t('answer_in_other_language', wanted, language=LANGUAGE_NAMES[answer_lang])}"
+        return f"{text}\n\n{t('answer_in_other_language', wanted, language=language_name(answer_lang, wanted, in_sentence=True))}"
 
     # --- events ---------------------------------------------------------------------
 

@@ -92,11 +92,12 @@ def tn(key: str, count: int, lang: str | None, **values: object) -> str:
 
 
 @lru_cache(maxsize=None)
-def language_name(code: str, in_lang: str | None = None) -> str:
-    """A language's name, written in in_lang (default: in the language itself), from Babel's CLDR data."""
-    locale = Locale.parse(BABEL_LOCALES.get(code, code))
-    name = locale.get_language_name(BABEL_LOCALES.get(_language(in_lang or code), "en")) or code
-    return name[:1].upper() + name[1:] if (in_lang or code) != "ja" else name
+def language_name(code: str, in_lang: str | None = None, in_sentence: bool = False) -> str:
+    """A language's name written in in_lang (default: in the language itself, as on a language
+    picker), from Babel's CLDR data; capitalised to stand alone, as CLDR writes it within a sentence."""
+    reader = _language(in_lang or code)
+    name = Locale.parse(BABEL_LOCALES.get(code, code)).get_language_name(BABEL_LOCALES[reader]) or code
+    return name if in_sentence else name[:1].upper() + name[1:]
 
 
 LANGUAGE_NAMES = {code: language_name(code) for code in LANGUAGES}

@@ -146,3 +146,9 @@ async def test_an_event_that_took_place_is_listed_apart_and_takes_no_signups(con
     out = await conversation().say("how many visitors did the Smart City Expo have?")
     assert "20,000" in out  # its facts still answer questions
 
+
+
+async def test_the_language_an_answer_falls_back_to_is_named_in_the_readers_language(conversation):
+    # Smart City Expo entries exist in English and Dutch only
+    out = await conversation().say("/language no", "How many visitors did the Smart City Expo 2018 have?")
+    assert "(Dette svaret finnes bare på nederlandsk.)" in out or "(Dette svaret finnes bare på engelsk.)" in out, out
