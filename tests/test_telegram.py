@@ -9,140 +9,22 @@ proves every earlier update has been fully answered: no sleeps, no timing assert
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 import socket
-from dataclasses import dataclass
 from html.parser import HTMLParser
-from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any
 
-import aiohttp
 import pytest
 
 from adapters.telegram import TelegramAdapter, TokenRedactor, deep_link_param, from_deep_link
 from adapters.telegram_render import render_html, split_html
 from bot.app import build_bot
 from bot.config import Config, ConfigError, RolesConfig, TelegramConfig, TelegramWebhookConfig
-from bot.core import Bot
 from bot.messages import Attachment, Choice, DeliveryError, NotConnected, Reply, Unavailable, Unreachable
-from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.fakes.telegram_harness import (BYSTANDER, GROUP, OTHER, SECRET, USER, Harness, button, chat,  # noqa: F401
+                                          fake, free_port, plain, start)
 
-USER = 5001
-OTHER = 5002
-BYSTANDER = 9999  # writes /help to settle the update queue
-GROUP = -100777
-SECRET = "webhook-Secret_123"
 BLOCKED = "That button is no longer valid"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class Harness:
-    """One running adapter, its core and the fake server, driven like a chat."""
-
-    fake: FakeTelegramAPI
-    adapter: TelegramAdapter
-    bot: Bot
-    mode: str
-    webhook_url: str = ""
-
-    async def post(self, update: dict[str, Any], secret: str | None = SECRET) -> int:
-        """Post an update to the adapter's webhook; returns the HTTP status."""
-        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
-        async with aiohttp.ClientSession() as session:
-            async with session.post(self.webhook_url, json=update, headers=headers) as response:
-                return response.status
-
-    async def deliver(self, update: dict[str, Any]) -> None:
-        """Hand an update to the bot the way the mode receives them."""
-        if self.mode == "webhook":
-            assert await self.post(update) == 200
-        else:
-            self.fake.enqueue(update)
-
-    async def settle(self) -> None:
-        """Return once every update delivered so far has been answered."""
-        before = len(self.fake.texts(BYSTANDER))
-        await self.deliver(self.fake.message(BYSTANDER, "/help"))
-        await self.fake.wait_for(lambda: len(self.fake.texts(BYSTANDER)) > before, what="the bystander's /help")
-
-    async def say(self, text: str, user: int = USER, chat: int | None = None, **kw: Any) -> list[str]:
-        """A person writes; returns the texts the bot sent to that chat in answer."""
-        return await self.send(self.fake.message, text, user, chat, **kw)
-
-    async def send(self, make: Callable[..., dict[str, Any]], what: str, user: int = USER, chat: int | None = None,
-                   **kw: Any) -> list[str]:
-        """A person sends the update make(user, what, ...) builds (fake.message, fake.media, fake.service);
-        returns the texts the bot sent to that chat in answer."""
-        chat = user if chat is None else chat
-        before = len(self.fake.texts(chat))
-        await self.deliver(make(user, what, chat_id=chat, chat_type=kw.pop("chat_type", "private"
-                                if chat > 0 else "supergroup"), **kw))
-        await self.settle()
-        return self.fake.texts(chat)[before:]
-
-    async def press(self, data: str, user: int = USER, **kw: Any) -> list[str]:
-        """A person presses a button with this callback data; returns the texts sent in answer."""
-        before = len(self.fake.texts(user))
-        await self.deliver(self.fake.callback(user, data, **kw))
-        await self.settle()
-        return self.fake.texts(user)[before:]
-
-    def buttons(self, chat: int = USER) -> list[dict[str, Any]]:
-        """The inline buttons of the last message with a keyboard sent to the chat."""
-        for call in reversed(self.fake.calls_of("sendMessage", chat_id=chat)):
-            markup = call.params.get("reply_markup")
-            if markup:
-                return [button for row in markup["inline_keyboard"] for button in row]
-        return []
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegramAPI]:
-    api = FakeTelegramAPI()
-    await api.start()
-    yield api
-    await api.stop()
-
-
-Start = Callable[..., Awaitable[Harness]]
-
-
-@pytest.fixture
-async def start(fake: FakeTelegramAPI, tmp_path: Path) -> AsyncIterator[Start]:
-    """Start an adapter on the fake server: start(mode="polling", config=None, **adapter options)."""
-    running: list[tuple[TelegramAdapter, Any]] = []
-
-    async def make(mode: str = "polling", config: Config | None = None, **options: Any) -> Harness:
-        config = config or Config(data_dir=tmp_path / "data")
-        bot, profiles = build_bot(config)
-        port = free_port()
-        settings = TelegramConfig(base_url=f"{fake.url}/bot", base_file_url=f"{fake.url}/file/bot", mode=mode,
-                                  poll_timeout=1, webhook=TelegramWebhookConfig(
-                                      port=port, path="/telegram", url="https://bot.example.org/telegram"))
-        options = {"backoff": 0.01, "timeout": 5.0, **options}
-        adapter = TelegramAdapter(bot, fake.token, settings, webhook_secret=SECRET if mode == "webhook" else None,
-                                  **options)
-        await adapter.start()
-        running.append((adapter, profiles))
-        return Harness(fake, adapter, bot, mode, f"http://127.0.0.1:{port}/telegram")
-
-    yield make
-    for adapter, profiles in reversed(running):
-        await adapter.stop()
-        profiles.close()
-
-
-@pytest.fixture(params=["polling", "webhook"])
-async def chat(request: pytest.FixtureRequest, start: Start) -> Harness:
-    """A running adapter in each receiving mode."""
-    return await start(request.param)
 
 
 # --- conversations ------------------------------------------------------------------
@@ -159,11 +41,6 @@ async def test_a_question_in_each_language_gets_the_answer(chat, text, lang, fac
     assert len(replies) == 1 and fact in replies[0], replies
     call = chat.fake.calls_of("sendMessage", chat_id=USER)[-1]
     assert call.params["parse_mode"] == "HTML"
-
-
-def plain(sent: str) -> str:
-    """What a person reads in an HTML message."""
-    return html.unescape(sent.replace("<b>", "").replace("</b>", ""))
 
 
 async def test_a_pressed_button_answers_the_callback_and_gets_the_answer(chat):
@@ -424,13 +301,6 @@ async def test_a_deep_link_start_reaches_the_core_as_the_command(start):
 
 
 # --- signups and organisers -----------------------------------------------------------
-
-
-def button(h: Harness, ending: str, chat: int = USER) -> str:
-    """The callback data of the last keyboard's button whose payload ends with `ending`."""
-    found = [b["callback_data"] for b in h.buttons(chat) if b.get("callback_data", "").endswith(ending)]
-    assert found, f"no button ending in {ending!r}: {h.buttons(chat)}"
-    return found[0]
 
 
 @pytest.mark.parametrize("mode", ["polling", "webhook"])
@@ -713,11 +583,11 @@ async def test_an_organiser_broadcasts_from_telegram_and_sees_the_report(start, 
             await h.bot.store.transact(change)
         await h.say("/broadcast ewrc")
         await h.say("The plenary moves to room 2.")
-        await h.press(next(b["callback_data"] for b in h.buttons() if b["text"] == "Nederlands"))
+        await h.press(button(h, " lang nl"))  # add a Dutch text
         await h.say("De plenaire sessie verhuist naar zaal 2.")
-        await h.press(next(b["callback_data"] for b in h.buttons() if b["text"] == "Continue"))
-        await h.press(next(b["callback_data"] for b in h.buttons() if b["text"] == "Confirmed participants"))
-        preview = await h.press(h.buttons()[0]["callback_data"])  # all languages
+        await h.press(button(h, " next"))
+        await h.press(button(h, " audience confirmed"))
+        preview = await h.press(button(h, " only all"))  # all languages
         assert "2 recipients (telegram: 2)" in plain(preview[-1])
         assert h.fake.texts(OTHER) == []  # nothing before Send
         await h.press(h.buttons()[0]["callback_data"])  # Send
