@@ -406,6 +406,25 @@ async def test_an_unreachable_bot_api_at_start_up_is_unavailable_in_one_short_li
             store.close()
 
 
+async def test_a_bot_api_answering_bad_gateway_at_start_up_is_unavailable_and_a_later_start_works(
+        fake, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    bot, store = build_bot(Config(data_dir=tmp_path))
+    adapter = TelegramAdapter(bot, fake.token, TelegramConfig(base_url=f"{fake.url}/bot", poll_timeout=1))
+    fake.fail("getMe", 502, "Bad Gateway")
+    try:
+        with pytest.raises(Unavailable) as caught:
+            await adapter.start()
+        assert "Bad Gateway" in str(caught.value) and fake.token.split(":")[1] not in str(caught.value)
+        assert no_tracebacks(caplog)
+        await adapter.start()  # the runner's next try
+        h = Harness(fake, adapter, bot, "polling")
+        assert "6,000" in (await h.say("how many people attend EWRC"))[0]
+    finally:
+        await adapter.stop()
+        store.close()
+
+
 @pytest.mark.parametrize("mode", ["polling", "webhook"])
 async def test_a_start_cancelled_halfway_leaves_nothing_running_and_can_start_again(fake, tmp_path, mode):
     bot, store = build_bot(Config(data_dir=tmp_path))
@@ -445,6 +464,8 @@ async def test_polling_and_sending_failures_log_one_line_each_and_the_bot_resume
     assert no_tracebacks(caplog)
     failed_polls = [r for r in caplog.records if "polling failed" in r.getMessage()]
     assert len(failed_polls) == 2 and "Bad Gateway" in failed_polls[0].getMessage()
+    failed_sends = [r for r in caplog.records if "network error" in r.getMessage()]
+    assert len(failed_sends) == 2 and "Bad Gateway" in failed_sends[0].getMessage()
 
 
 async def test_polling_resumes_after_the_bot_api_was_down_for_a_moment(start, caplog):
