@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_telegram import GROUP, USER, chat, fake, plain, start  # noqa: F401
+from tests.fakes.telegram_harness import GROUP, USER, chat, fake, plain, start  # noqa: F401
 
 
 @pytest.mark.parametrize("text, fact, foreign", [
