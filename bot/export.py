@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+import logging
 import re
 import unicodedata
 import zoneinfo
@@ -16,6 +17,8 @@ from typing import Any, Iterable, Literal
 from bot.signups import EventBook, Signup
 from faq.content import Event
 from faq.signup_content import FormField
+
+log = logging.getLogger(__name__)
 
 StatusFilter = Literal["confirmed", "waitlist", "all"]
 # A spreadsheet runs a cell that starts with one of these as a formula ("=HYPERLINK(...)",
@@ -127,6 +130,10 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _NOT_XML_TEXT = re.compile(r"[\ud800-\udfff\ufffe\uffff]")
 _WIDTH = (6, 50)  # narrowest and widest column, in characters
+# Excel holds at most 32,767 characters (UTF-16 units) in a cell and calls a file with a
+# longer one damaged; a form with a large max_length, or a list kept from before, can hold one
+_CELL_UNITS = 32767
+_CUT = "\u2026"  # what ends a text cut to fit
 
 
 def _label(labels: dict[str, str], language: str | None, fallback: str) -> str:
@@ -160,6 +167,15 @@ def _text(value: Any, field: FormField | None, language: str | None) -> str:
     return _NOT_XML_TEXT.sub("\ufffd", _NOT_XML.sub("", text))
 
 
+def _fit(text: str) -> str:
+    """The text cut (ending with "…") to what a spreadsheet cell can hold."""
+    units = text.encode("utf-16-le", "surrogatepass")
+    if len(units) <= 2 * _CELL_UNITS:
+        return text
+    # half of a surrogate pair at the cut is dropped, not turned into a broken character
+    return units[:2 * (_CELL_UNITS - len(_CUT))].decode("utf-16-le", "ignore") + _CUT
+
+
 def _width(text: str) -> int:
     """How many character widths a text takes on its longest line (CJK counts double)."""
     return max((sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
@@ -172,7 +188,8 @@ def to_xlsx(header: list[str], table: Iterable[dict[str, Any]], event: Event, la
     Every cell is stored as a string (never a formula, a date or a number, whatever a
     person typed) and formatted as text, so editing it keeps it text. Times are in
     the event's time zone, named in their column's header. Labels are in `language`
-    (default: the event's main language, else English).
+    (default: the event's main language, else English). A text longer than a cell
+    can hold (32,767 characters) is cut, ending with "…", and logged.
     """
     from openpyxl import Workbook  # here: the bot starts without loading it
     from openpyxl.styles import Font
@@ -197,6 +214,11 @@ def to_xlsx(header: list[str], table: Iterable[dict[str, Any]], event: Event, la
             if key in TIME_COLUMNS and value:
                 value = _local(value, zone)
             text = _text(value, fields.get(key), language)
+            if len(text) > _CELL_UNITS // 2 and (fitted := _fit(text)) != text:
+                log.warning("export %s: %s of signup %s cut from %s to %s characters to fit a spreadsheet cell "
+                            "(the CSV and JSON exports keep all of it)", event.id, key, row.get("id"), len(text),
+                            len(fitted))
+                text = fitted
             cell = sheet.cell(row=row_number, column=col)
             # assigned text starting with "=" becomes a formula in openpyxl: store it as a string
             cell.value, cell.data_type, cell.number_format = text, "s", "@"

@@ -166,3 +166,16 @@ def test_xlsx_is_not_written_to_a_terminal(tmp_path):
     assert result.returncode == 2
     assert "-o FILE" in result.stderr and "Traceback" not in result.stderr
     assert b"PK" not in shown  # no zip archive on the screen
+
+
+def test_xlsx_cuts_a_text_longer_than_a_spreadsheet_cell_holds(tmp_path):
+    # Excel holds 32,767 characters (UTF-16 units) in a cell and calls a file with more damaged;
+    # Slack lets a person send 40,000, and a form may allow that many
+    essay = "I would like to say " + "a" * 32745 + "\U0001f600" + "b" * 8000  # an emoji across the limit
+    sheet = export_xlsx(signed_up(tmp_path, answers(essay), answers("Ben")))
+    table = columns(sheet)
+
+    [long, short] = table["Your name"]
+    assert len(long.encode("utf-16-le")) // 2 <= 32767
+    assert long.startswith("I would like to say aaa") and long.endswith("a\u2026")  # no half emoji
+    assert short == "Ben"
