@@ -30,8 +30,8 @@ BABEL_LOCALES = {"en": "en_GB", "nl": "nl", "no": "no", "ja": "ja"}
 
 
 def _catalogue_files(lang: str) -> list[Path]:
-    """The catalogue of a language: bot/locale/<lang>.po (and any <area>/<lang>.po beside it)."""
-    return [LOCALE_DIR / f"{lang}.po", *sorted(LOCALE_DIR.glob(f"*/{lang}.po"))]
+    """The catalogue of a language: bot/locale/<lang>.po, one place per language."""
+    return [LOCALE_DIR / f"{lang}.po"]
 
 
 def _load(lang: str) -> tuple[gettext.GNUTranslations, Catalog]:
