@@ -63,6 +63,9 @@ def test_csv_neutralises_formulas_behind_line_breaks_full_width_signs_and_invisi
         "\ufeff@SUM(A1)",  # BOM
         "\u200e-2+3",  # left-to-right mark
         "  \u00a0=1+1",  # spaces, a no-break space
+        "\ufe66SUM(1)", "\ufe62A1", "\ufe6bSUM(A1)",  # small equals, plus, at
+        "\u2212A1",  # minus sign
+        "\u2060\u00ad\u3000=1+1",  # word joiner, soft hyphen, ideographic space
         "\nplain text after a line feed",
     ]
     rows = export_csv(signed_up(tmp_path, *(answers(name) for name in hostile), answers("Anna = organiser")))
