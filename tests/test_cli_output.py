@@ -23,8 +23,11 @@ HOSTILE = "\x1b]0;HACKED\x07\x1b[2J"  # sets the window title, clears the screen
 TERMINAL_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
-def record_questions(data_dir: Path, *texts: str) -> None:
-    """Questions in the unanswered log, as the bot kept them before control characters were stripped."""
+def record_questions(data_dir: Path, *texts: str, picked: str | None = None) -> None:
+    """Questions in the unanswered log, as the bot kept them before control characters were stripped.
+
+    With `picked`: each was confirmed as that FAQ entry under "did you mean".
+    """
     async def log() -> None:
         store = TinyStore(data_dir)
         try:
@@ -34,7 +37,8 @@ def record_questions(data_dir: Path, *texts: str) -> None:
                 for n, text in enumerate(texts):
                     questions.put(questions.next_id(), {
                         "user_key": f"console:p{n}", "text": text, "language": "en", "event": None,
-                        "band": "fallback", "candidates": [], "at": f"2026-01-0{n + 1}T10:00:00+00:00"})
+                        "band": "fallback", "candidates": [], "at": f"2026-01-0{n + 1}T10:00:00+00:00",
+                        **({"picked": picked, "picked_rank": 1} if picked else {})})
             await store.transact(change)
             await store.drain()
         finally:
@@ -69,6 +73,20 @@ def test_faq_unanswered_export_escapes_bidi_overrides_and_keeps_the_text(tmp_pat
     assert not TERMINAL_CONTROL.search(result.stdout), repr(result.stdout)
     [entry] = yaml.safe_load(result.stdout)["faq"]
     assert entry["en"]["question"] == question  # escaped on screen, the same text once pasted
+
+
+def test_faq_suggest_escapes_what_people_typed_and_keeps_the_text(tmp_path):
+    phrasing = HOSTILE + "what is \u202eCRWE\u202c about"
+    record_questions(tmp_path / "data", phrasing, picked="ewrc-about")
+    write(tmp_path / "eventbot.yaml", f"data_dir: {tmp_path / 'data'}\n")
+
+    result = eventbot("faq", "suggest", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert not TERMINAL_CONTROL.search(result.stdout), repr(result.stdout)
+    [entry] = yaml.safe_load(result.stdout)["faq"]
+    assert entry["id"] == "ewrc-about"
+    assert entry["en"]["phrasings"] == [phrasing]  # escaped on screen, the same text once pasted
 
 
 def test_broadcast_preview_shows_the_organisers_text_without_escape_sequences(tmp_path):
