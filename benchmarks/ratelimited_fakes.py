@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.fakes.slack_api import SlackApiMock, _Failure, dm_channel
+from tests.fakes.slack_api import Call, SlackApiMock, _Failure, dm_channel
 from tests.fakes.telegram_api import Fault, FakeTelegramAPI
 
 PER_CHAT_INTERVAL = 1.0  # seconds between two messages to one chat: Telegram's and Slack's documented pace
@@ -104,12 +104,10 @@ class LimitedSlackAPI(SlackApiMock):
     def __post_init__(self) -> None:
         self.limit = Window(self.per_second, self.per_chat_interval)
 
-    def _injected(self, method: str) -> _Failure | None:
-        failure = super()._injected(method)
-        if failure is not None or method not in SLACK_METHODS:
+    def _injected(self, call: Call) -> _Failure | None:
+        failure = super()._injected(call)
+        if failure is not None or call.method not in SLACK_METHODS:
             return failure
-        # SlackApiMock._api appends this request's Call and calls _injected with no await in between
-        call = self.calls[-1]
         wait = self.limit.admit(dm_channel(str(call.args.get("channel"))))  # by user id or DM id: one channel
         if wait is None:
             return None
