@@ -83,6 +83,9 @@ class Knowledge:
             settings, previous.matcher if previous else None, semantic,
         )
         self._event_names = self._names(content.events.values())
+        self._names_of: dict[str, list[str]] = {}
+        for name, event_id in self._event_names:
+            self._names_of.setdefault(event_id, []).append(name)
         self._scopes: dict[str | None, np.ndarray | None] = {None: None}  # None: every entry
         for event_id in content.events:
             allowed = [e.id for e in content.entries.values() if e.event in (None, event_id)]
@@ -158,7 +161,9 @@ class Knowledge:
         match_lang = text_language or language
         vector = self.matcher.embed(text, match_lang)  # None unless semantic matching is on
         # the question word weighs when an event is named: the name's words match every entry of it
-        result = self.matcher.match(text, match_lang, self._scopes.get(scope), vector=vector, names_event=bool(named))
+        # within the one event a question names, the event's names tell its entries no apart: they weigh less
+        result = self.matcher.match(text, match_lang, self._scopes.get(scope), vector=vector, names_event=bool(named),
+                                    event_names=self._names_of.get(scope, ()) if len(named) == 1 else ())
         if scope is not None and not named and result.band != "answer":
             wider = self.matcher.match(text, match_lang, vector=vector)
             if wider.band == "answer":

@@ -24,6 +24,7 @@ runs and matching is exactly lexical.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Iterable, Literal, Sequence
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 
 Band = Literal["answer", "suggest", "fallback"]
 
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _STEMMERS = {"en": "english", "nl": "dutch", "no": "norwegian"}
 
 
@@ -59,6 +61,9 @@ class MatchSettings:
     # a question that names an event and asks when / who / where / how many (faq/question_type.py):
     # the score of an entry none of whose phrasings asks the same is multiplied by 1 - this
     question_word_weight: float = 0.4
+    # a question that names one event, matched within its scope: the words of that event's names
+    # and aliases count this much in the BM25 scores, the question's other words 1 (docs/semantic.md)
+    name_weight: float = 0.2
     k1: float = 1.2
     b: float = 0.75
     semantic: SemanticSettings = SemanticSettings()  # off unless enabled
@@ -92,6 +97,23 @@ class MatchResult:
     matches: list[Match] = field(default_factory=list)
 
 
+def split_names(text: str, names: Sequence[str]) -> tuple[str, str]:
+    """(text without the names, the names it contains), both normalised; `names` are normalised too.
+
+    A Latin-script name counts as a whole word; a Japanese one anywhere.
+    """
+    rest = f" {normalize(text)} "
+    found: list[str] = []
+    for name in sorted(names, key=len, reverse=True):
+        if name.isascii():
+            pattern = rf"(?<![^\s{_CJK}]){re.escape(name)}(?![^\s{_CJK}])"
+        else:
+            pattern = re.escape(name)
+        rest, count = re.subn(pattern, " ", rest)
+        found += [name] * count
+    return " ".join(rest.split()), " ".join(found)
+
+
 class _Bm25:
     """A BM25 index (built by bm25s) scored with one sparse sum per query."""
 
@@ -109,16 +131,27 @@ class _Bm25:
         self._idf_unknown = float(np.log(1 + (self._n + 0.5) / 0.5))
         self._k1 = k1
 
-    def score(self, query: list[str]) -> np.ndarray:
-        """Scores of all documents in [0, 1]: BM25 over the best score the query could get."""
-        ids = [self._vocab[t] for t in query if t in self._vocab]
+    def score(self, query: list[str], weights: Sequence[float] | None = None) -> np.ndarray:
+        """Scores of all documents in [0, 1]: BM25 over the best score the query could get.
+
+        `weights` (one per query term, default 1) scale each term's share, in the
+        scores and in the best score alike.
+        """
+        w = np.ones(len(query)) if weights is None else np.asarray(weights, dtype=np.float64)
+        known = [i for i, t in enumerate(query) if t in self._vocab]
         out = np.zeros(self._n, dtype=np.float32)
-        if not ids:
+        if not known:
             return out
-        bound = (self._k1 + 1) * (float(self._idf[ids].sum()) + (len(query) - len(ids)) * self._idf_unknown)
+        ids = [self._vocab[query[i]] for i in known]
+        unknown = float(w.sum() - w[known].sum())
+        bound = (self._k1 + 1) * (float((self._idf[ids] * w[known]).sum()) + unknown * self._idf_unknown)
+        if bound <= 0:
+            return out
         starts, ends = self._indptr[ids], self._indptr[np.asarray(ids) + 1]
         idx = np.concatenate([self._indices[s:e] for s, e in zip(starts, ends)])
         val = np.concatenate([self._data[s:e] for s, e in zip(starts, ends)])
+        if weights is not None:
+            val = val * np.repeat(w[known], ends - starts)
         out += np.bincount(idx, weights=val, minlength=self._n).astype(np.float32)
         return out / bound
 
@@ -292,24 +325,44 @@ class Matcher:
         return s.answer_threshold, s.suggest_threshold, s.margin_weight, s.min_margin
 
     def rank(self, text: str, lang: str | None, allowed: np.ndarray | None = None, limit: int = 3,
-             vector: np.ndarray | None = None, names_event: bool = False) -> tuple[list[Match], float]:
+             vector: np.ndarray | None = None, names_event: bool = False,
+             event_names: Sequence[str] = ()) -> tuple[list[Match], float]:
         """The best entries for a question (best first) and the confidence (0-100+).
 
         With semantic matching on, `vector` is the question's embedding (from embed());
         without it the question is embedded here. `names_event`: the question names an
-        event, so its question word weighs (question_word_weight).
+        event, so its question word weighs (question_word_weight). `event_names`: the
+        normalised names and aliases of the one event it names and is scoped to; their
+        words weigh name_weight.
         """
-        matches, confidence, _ = self._rank(text, lang, allowed, limit, vector, names_event)
+        matches, confidence, _ = self._rank(text, lang, allowed, limit, vector, names_event, event_names)
         return matches, confidence
 
     def _rank(self, text: str, lang: str | None, allowed: np.ndarray | None, limit: int,
-              vector: np.ndarray | None, names_event: bool = False) -> tuple[list[Match], float, float]:
+              vector: np.ndarray | None, names_event: bool = False,
+              event_names: Sequence[str] = ()) -> tuple[list[Match], float, float]:
         """rank(), plus the best entry's lead over the second (unrounded, 0-100 like the scores)."""
         if self._words is None or self._chars is None:
             return [], 0.0, 0.0
         s = self.settings
         stems, grams, tokstr = self._analyzer.analyze(text, lang)
-        lexical = s.word_weight * self._words.score(stems) + s.char_weight * self._chars.score(grams)
+        name_weight = s.semantic.name_weight if self.semantic is not None else s.name_weight
+        rest, named = split_names(text, event_names) if event_names and name_weight != 1.0 else (text, "")
+        lexical: np.ndarray | None = None
+        if named and rest:  # the named event's words weigh name_weight (a question that is only a name: as usual)
+            rest_stems, rest_grams, _ = self._analyzer.analyze(rest, lang)
+            name_stems, name_grams, _ = self._analyzer.analyze(named, lang)
+            inside = allowed[self._doc_entry] if allowed is not None else np.ones(len(self._doc_entry), dtype=bool)
+            alone = s.word_weight * self._words.score(rest_stems) + s.char_weight * self._chars.score(rest_grams)
+            # when only the name reaches the entries in scope (a Japanese question about English
+            # entries), the name keeps its full weight: it is all the lexical evidence there is
+            if (alone[inside] > 0).any():
+                word_w = [1.0] * len(rest_stems) + [name_weight] * len(name_stems)
+                char_w = [1.0] * len(rest_grams) + [name_weight] * len(name_grams)
+                lexical = (s.word_weight * self._words.score(rest_stems + name_stems, word_w)
+                           + s.char_weight * self._chars.score(rest_grams + name_grams, char_w))
+        if lexical is None:
+            lexical = s.word_weight * self._words.score(stems) + s.char_weight * self._chars.score(grams)
         token_weight, candidates = s.token_weight, s.candidates
         if self.vectors is not None:
             w, floor = s.semantic.weight, s.semantic.floor
@@ -352,9 +405,10 @@ class Matcher:
         return matches, confidence, 100 * (first - second)
 
     def match(self, text: str, lang: str | None, allowed: np.ndarray | None = None, limit: int = 3,
-              vector: np.ndarray | None = None, names_event: bool = False) -> MatchResult:
+              vector: np.ndarray | None = None, names_event: bool = False,
+              event_names: Sequence[str] = ()) -> MatchResult:
         """Rank and decide the band: answer, suggest ("did you mean") or fallback (names_event: see rank)."""
-        matches, confidence, lead = self._rank(text, lang, allowed, max(limit, 2), vector, names_event)
+        matches, confidence, lead = self._rank(text, lang, allowed, max(limit, 2), vector, names_event, event_names)
         answer_threshold, suggest_threshold, _, min_margin = self._band_settings()
         ambiguous = len(matches) > 1 and lead < min_margin  # on the scores, not the rounded ones shown
         matches = matches[:limit]

@@ -88,6 +88,7 @@ class SemanticSettings:
     min_margin: float = 1.0
     candidates: int = 30
     question_word_weight: float = 0.4  # as MatchSettings.question_word_weight, for the hybrid scores
+    name_weight: float = 0.0  # as MatchSettings.name_weight, for the hybrid scores (the embedding still sees the name)
     max_query_tokens: int = 32  # a question is embedded from at most this many tokens (see shorten)
     threads: int = 2  # worker threads for questions and for embedding phrasings; each embedding uses one core
     cache_dir: Path | None = None  # None: vectors are kept in memory only (and lent to a reload)

@@ -12,7 +12,7 @@ import pytest
 
 from bot.app import sample_content_path
 from faq.knowledge import Knowledge
-from faq.matcher import MatchSettings
+from faq.matcher import MatchSettings, split_names
 from faq.question_type import asked_types, question_type
 from tests.conftest import DATA
 
@@ -68,9 +68,10 @@ def unweighted() -> Knowledge:
     return Knowledge.load([sample_content_path()], MatchSettings(question_word_weight=0.0))
 
 
-def test_without_the_question_word_weight_the_name_outweighs_it(unweighted):
+def test_without_the_question_word_weight_the_name_outweighs_it():
     # what this fixes: the full name's words make "What is <name>?" as good a match as "When is ...?"
-    answer = unweighted.ask(EWRC_WHEN["en"][0], "en")
+    plain = Knowledge.load([sample_content_path()], MatchSettings(question_word_weight=0.0, name_weight=1.0))
+    answer = plain.ask(EWRC_WHEN["en"][0], "en")
     assert answer.band == "suggest" and "ewrc-about" in [m.entry_id for m in answer.matches[:2]]
 
 
@@ -106,3 +107,45 @@ def test_the_question_words_set_is_answered_right_more_often_than_wrong_in_each_
     # nl 16 / 12, no 1 / 17, ja 3 / 11 of 38; with it 28 / 4, 26 / 5, 10 / 3, 9 / 1
     n, right, wrong = right_and_wrong(knowledge, lang)
     assert right >= 3 * wrong and right >= n // 4, (n, right, wrong)
+
+
+# Within the one event a question names, the event's name and aliases tell its entries no apart
+# (MatchSettings.name_weight): "how many sessions" is not pulled to the entry that repeats the full name.
+SESSIONS = "Roughly how many sessions can I pick from at the European Week of Regions and Cities?"
+
+
+async def test_how_many_sessions_by_the_full_name_is_not_answered_with_the_number_of_participants(conversation):
+    out = await conversation().say(SESSIONS)
+    assert "6,000" not in out, out  # ewrc-participants, whose phrasing repeats the full name
+    choices = [line for line in out.splitlines() if line.strip().startswith("1. ")]
+    assert "150" in out or (choices and "sessions" in choices[0]), out
+
+
+def test_without_the_name_weight_the_full_name_pulls_to_the_entry_that_repeats_it():
+    plain = Knowledge.load([sample_content_path()], MatchSettings(name_weight=1.0))
+    answer = plain.ask(SESSIONS, "en")
+    assert (answer.band, answer.matches[0].entry_id) == ("answer", "ewrc-participants"), answer.matches
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("When is the EWRC?", "ewrc-when"), ("Where is EWRC?", "ewrc-where"),
+    ("How many people go to EWRC?", "ewrc-participants"), ("Wanneer is de Japanreis?", "japan-journey-when"),
+])
+def test_short_questions_naming_the_event_are_still_answered(knowledge, question, expected):
+    answer = knowledge.ask(question, "en")
+    assert (answer.band, answer.matches[0].entry_id) == ("answer", expected), answer.matches
+
+
+def test_a_question_that_is_only_the_name_is_scored_as_without_the_name_weight(knowledge):
+    plain = Knowledge.load([sample_content_path()], MatchSettings(name_weight=1.0))
+    for question in ("EWRC?", "European Week of Regions and Cities", "Inno4Sports"):
+        assert knowledge.ask(question, "en").matches == plain.ask(question, "en").matches, question
+
+
+def test_split_names_takes_whole_words_and_japanese_anywhere():
+    assert split_names("When is the EWRC (European Week of Regions and Cities)?",
+                       ["european week of regions and cities", "ewrc"]) == \
+        ("when is the", "european week of regions and cities ewrc")
+    assert split_names("Is EWRCX on?", ["ewrc"]) == ("is ewrcx on", "")
+    assert split_names("革新の旅はいつですか", ["革新の旅"]) == ("はいつですか", "革新の旅")
+    assert split_names("Inno4Sportsはいつ", ["inno4sports"]) == ("はいつ", "inno4sports")
