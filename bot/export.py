@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Literal
 
 from bot.signups import EventBook, Signup
+from bot.terminal import printable
 from faq.content import Event
 from faq.signup_content import FormField
 
@@ -259,6 +260,16 @@ def export_file(event: Event, book: EventBook, fmt: str = "csv", status: StatusF
     if fmt == "json":
         return ExportFile(f"{event.id}-signups.json", to_json(event, header, table), "application/json", len(table))
     return ExportFile(f"{event.id}-signups.csv", to_csv(header, table, event), "text/csv", len(table))
+
+
+def for_terminal(data: bytes) -> bytes:
+    """A CSV or JSON export as it may be shown on a terminal: people's text without control sequences.
+
+    For `eventbot signups export` without -o when standard output is a terminal (a
+    name "\\x1b]0;HACKED\\x07" would set the window title); a file or a pipe gets the
+    export unchanged.
+    """
+    return printable(data.decode("utf-8-sig", "replace")).encode("utf-8")
 
 
 def stats(event: Event, book: EventBook) -> dict[str, Any]:

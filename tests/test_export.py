@@ -182,3 +182,29 @@ def test_xlsx_cuts_a_text_longer_than_a_spreadsheet_cell_holds(tmp_path):
     assert len(long.encode("utf-16-le")) // 2 <= 32767
     assert long.startswith("I would like to say aaa") and long.endswith("a\u2026")  # no half emoji
     assert short == "Ben"
+
+
+# --- on a terminal -----------------------------------------------------------------------------
+
+
+def test_an_export_shown_on_a_terminal_has_no_escape_sequences_and_a_file_keeps_everything(tmp_path):
+    import json
+    import re
+
+    from bot import export
+
+    hostile = "Ben\x1b]0;HACKED\x07\x1b[2J\x9b31m \u202eevil\u202c"  # title, clear, 8-bit CSI, bidi override
+    folder = signed_up(tmp_path, answers(hostile), answers("Anna\nline two"))
+    control = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+    shown = {}
+    for fmt in ("csv", "json"):
+        result = eventbot("signups", "export", "trip", "--format", fmt, "-o", f"trip.{fmt}", cwd=folder)
+        assert result.returncode == 0, result.stderr
+        shown[fmt] = export.for_terminal((folder / f"trip.{fmt}").read_bytes()).decode("utf-8")
+        assert not control.search(shown[fmt]), repr(shown[fmt])
+
+    rows = list(csv.DictReader(io.StringIO(shown["csv"], newline="")))
+    assert [row["name"] for row in rows] == ["Ben evil", "Anna\nline two"]  # still a table, line breaks stay
+    signups = json.loads(shown["json"])["signups"]  # still JSON; its own escapes (\u001b) are plain text
+    assert [row["name"] for row in signups] == ["Ben\x1b]0;HACKED\x07\x1b[2J evil", "Anna\nline two"]
+    assert export_csv(folder)[0]["name"] == hostile  # a file (or a pipe) keeps what was stored
