@@ -100,35 +100,6 @@ def question_type(text: str) -> QuestionType | None:
     return kinds[first.group()]
 
 
-@lru_cache(maxsize=1)
-def _tables() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, QuestionType]]:
-    """(words pattern, Japanese pattern, phrase -> type), longest phrases first."""
-    kinds: dict[str, QuestionType] = {}
-    for kind, by_lang in _WORDS.items():
-        for phrases in by_lang.values():
-            for phrase in phrases:
-                kinds[normalize(phrase)] = kind
-    latin = sorted((p for p in kinds if p.isascii()), key=len, reverse=True)
-    cjk = sorted((p for p in kinds if not p.isascii()), key=len, reverse=True)
-    words = re.compile(r"(?<!\S)(?:%s)(?!\S)" % "|".join(re.escape(p) for p in latin))
-    japanese = re.compile("|".join(re.escape(p) for p in cjk))
-    return words, japanese, kinds
-
-
-def question_type(text: str) -> QuestionType | None:
-    """The type of a question in any of the four languages, or None when it asks none of them."""
-    norm = _NOT_A_TYPE.sub(" ", normalize(text))
-    words, japanese, kinds = _tables()
-    latin = words.search(norm)
-    if latin is not None and norm.count(" ", 0, latin.start()) >= LEADING_WORDS:
-        latin = None
-    found = [m for m in (latin, japanese.search(norm)) if m is not None]
-    if not found:
-        return None
-    first = min(found, key=lambda m: m.start())
-    return kinds[first.group()]
-
-
 # An entry asks a type fully when at least this share of its phrasings ask it: entries of the
 # same type ("how many people", "how many sessions") are not told apart by how often they say so.
 FULL_SHARE = 1e-9
