@@ -63,7 +63,7 @@ def run(config: Config, args: argparse.Namespace) -> int:
                 return 2
             print(f"{made.count} signups written to {args.output}", file=sys.stderr)
         else:
-            sys.stdout.buffer.write(made.data)
+            sys.stdout.buffer.write(export.for_terminal(made.data) if sys.stdout.isatty() else made.data)
             sys.stdout.flush()
         return 0
     figures = [export.stats(events[e], store.book(e)) for e in wanted]
