@@ -13,11 +13,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
-from rapidfuzz import fuzz, process
-
 from faq.content_files import content_files
 from faq.content_suggest import closest, closest_language, closest_time_zone
 from faq.content_dates import FORMS as DATE_FORMS, read_moment
+from faq.near_duplicates import similar_pairs
 from faq.normalize import LANGUAGES, normalize
 from faq.reminder_content import Reminder, parse_reminders
 from faq.signup_content import SignupSettings, parse_signup
@@ -381,11 +380,9 @@ def near_duplicates(entries: Iterable[FaqEntry], ratio: float = NEAR_DUPLICATE_R
                 originals.append(phrasing)
     for lang, (norms, owners, originals) in by_lang.items():
         reported: set[tuple[str, str]] = set()
-        matrix = process.cdist(norms, norms, scorer=fuzz.ratio, score_cutoff=ratio, dtype="uint8", workers=-1)
-        rows, cols = matrix.nonzero()
-        for i, j in zip(rows.tolist(), cols.tolist()):
+        for i, j in similar_pairs(norms, ratio):  # candidates from rare character 3-grams, not all pairs
             a, b = owners[i], owners[j]
-            if i < j and a != b and (a, b) not in reported:
+            if a != b and (a, b) not in reported:
                 reported.add((a, b))
                 found.append((lang, a, b, originals[i]))
     return found

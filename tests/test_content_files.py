@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import os
+import random
+import resource
 import shutil
+import string
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +16,8 @@ import pytest
 from faq.content import load_content
 from tests.test_cli import eventbot
 
-SAMPLE = Path(__file__).resolve().parent.parent / "bot" / "sample_content"
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "bot" / "sample_content"
 
 FAQ = """\
 faq:
@@ -90,3 +96,63 @@ def test_a_folder_named_like_a_yaml_file_is_reported(tmp_path):
     code, out = check_output(folder, tmp_path)
     assert code == 1
     assert f"{folder / 'x.yaml'}:1: is a folder, not a YAML file; it is not read" in out
+
+
+# --- near-duplicate phrasings: the same pairs as comparing all of them, in bounded memory ----
+
+
+def all_pairs(texts: list[str], ratio: float) -> list[tuple[int, int]]:
+    """The reference: every pair compared (what faq check did before)."""
+    from rapidfuzz import fuzz
+    return [(i, j) for i in range(len(texts)) for j in range(i + 1, len(texts))
+            if fuzz.ratio(texts[i], texts[j], score_cutoff=ratio)]
+
+
+def planted_near_duplicates(count: int, seed: int) -> list[str]:
+    rnd = random.Random(seed)
+    words = ["".join(rnd.choice(string.ascii_lowercase[:8]) for _ in range(rnd.randint(1, 6))) for _ in range(300)]
+    texts = ["", "", "a", "ab", "abc", "abd"]
+    for _ in range(count):
+        text = " ".join(sorted(rnd.choice(words) for _ in range(rnd.randint(0, 12))))
+        texts.append(text)
+        for _ in range(rnd.randint(0, 2)):  # near-duplicates: a few characters inserted or deleted
+            chars = list(text)
+            for _ in range(rnd.randint(0, 3)):
+                if chars and rnd.random() < 0.5:
+                    del chars[rnd.randrange(len(chars))]
+                else:
+                    chars.insert(rnd.randrange(len(chars) + 1), rnd.choice("abcdefgh "))
+            texts.append("".join(chars))
+    return texts
+
+
+@pytest.mark.parametrize("ratio", [95.0, 90.0, 80.0])
+def test_near_duplicate_search_finds_exactly_the_pairs_of_comparing_all_pairs(ratio):
+    from faq.near_duplicates import similar_pairs
+    texts = planted_near_duplicates(600, seed=int(ratio))
+    expected = all_pairs(texts, ratio)
+    assert len(expected) > 100  # the planted near-duplicates are there
+    assert similar_pairs(texts, ratio) == expected
+
+
+def test_faq_check_of_a_big_file_runs_in_bounded_memory(tmp_path):
+    # 15,000 entries with a phrasing each: comparing all 30,000 phrasings pairwise needs a
+    # 900 MB matrix, and died with a MemoryError traceback under this 1 GiB limit
+    rnd = random.Random(3)
+    lines = ["faq:"]
+    for i in range(15_000):
+        words = " ".join("".join(rnd.choice(string.ascii_lowercase) for _ in range(rnd.randint(3, 9)))
+                         for _ in range(rnd.randint(2, 5)))
+        lines += [f"  - id: q{i}", "    en:", f"      question: Can I bring my {words}?",
+                  f"      phrasings: [Is bringing {words} allowed?]", f"      answer: Ask desk {i % 50}."]
+    lines += ["  - id: dup", "    en:", f"      question: Can I bring my {words}s?", "      answer: Yes."]
+    (tmp_path / "faq.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "EVENTBOT_CONFIG"}
+    env["PYTHONPATH"] = str(REPO)
+    limit = 1024 ** 3
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "faq", "check", str(tmp_path / "faq.yaml")], cwd=tmp_path, env=env,
+        capture_output=True, text=True, timeout=300,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (limit, limit)))
+    assert "Traceback" not in result.stdout + result.stderr, result.stderr[-2000:]
+    assert "FAQ entries q14999 and dup have near-identical en phrasings" in result.stdout
