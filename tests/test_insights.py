@@ -19,8 +19,8 @@ from faq.content import load_content
 ADMIN, OLGA, SAM = "console:ada", "console:olga", "console:sam"  # admin, EWRC organiser, Smart City organiser
 REFUSAL = "Sorry, I can't help with that."
 
-DOG = "Can I bring my dog to the EWRC?"
-PARKING = "Is there parking at the EWRC?"
+DOG = "Can I bring a pet to the EWRC?"
+PARKING = "Where do I park my car for the EWRC?"
 
 
 @pytest.fixture
@@ -57,10 +57,10 @@ def band(knowledge, text: str, lang: str = "en") -> str:
 async def test_unanswered_questions_are_grouped_for_the_events_people_organise(person, knowledge):
     assert band(knowledge, DOG) == "fallback" and band(knowledge, PARKING) == "suggest"
     pia = person("pia")
-    out = await pia.say(DOG, "May I bring my dog to the EWRC?", PARKING, "Is there a cloakroom at the EWRC?", DOG)
+    out = await pia.say(DOG, "May I bring a pet to the EWRC?", PARKING, "Is there a cloakroom at the EWRC?", DOG)
     assert out.count("Sorry, I don't have an answer to that.") == 4
     assert "Did you mean one of these?" in out
-    await person("ben").say("can i bring my dog to the ewrc")
+    await person("ben").say("can i bring a pet to the ewrc")
     await person("carl").say("Is there a cloakroom at the Smart City Expo?")
     await person("dora").say("Is there a cloakroom?")  # names no event
 
@@ -154,7 +154,7 @@ def test_suggest_leaves_out_phrasings_the_entry_already_has(knowledge):
 async def test_export_writes_stubs_that_load_as_faq_entries(person, faq_cli, knowledge, tmp_path):
     tricky = 'Is there a "quiet room": # for prayer?'
     assert band(knowledge, tricky) == "fallback"
-    await person("pia").say(DOG, "May I bring my dog to the EWRC?", tricky)
+    await person("pia").say(DOG, "May I bring a pet to the EWRC?", tricky)
     await person("ben", "nl").say("Mag ik mijn hond meenemen naar de EWRC?")
     await person("kai", "ja").say("EWRCに犬を連れて行けますか")
     await person("nora", "no").say("Kan jeg ta med hunden min til EWRC?")
@@ -168,9 +168,9 @@ async def test_export_writes_stubs_that_load_as_faq_entries(person, faq_cli, kno
     loaded, problems = load_content([content])
     assert [p for p in problems if p.severity == "error"] == []
     new = {i: e for i, e in loaded.entries.items() if i.startswith("unanswered-")}
-    dog = new["unanswered-bring-dog-ewrc"]
+    dog = new["unanswered-bring-pet-ewrc"]
     assert dog.event == "ewrc"
-    assert dog.texts["en"].question == DOG and dog.texts["en"].phrasings == ("May I bring my dog to the EWRC?",)
+    assert dog.texts["en"].question == DOG and dog.texts["en"].phrasings == ("May I bring a pet to the EWRC?",)
     assert dog.texts["en"].answer == "We will tell you soon."
     assert any(e.texts.get("ja") and e.texts["ja"].question == "EWRCに犬を連れて行けますか" for e in new.values())
     assert any(e.texts.get("nl") for e in new.values())
@@ -179,7 +179,7 @@ async def test_export_writes_stubs_that_load_as_faq_entries(person, faq_cli, kno
     assert new["unanswered-cloakroom"].event is None
 
     only = yaml.safe_load(faq_cli("unanswered", "--export", "--min-count", "2"))["faq"]
-    assert [e["id"] for e in only] == ["unanswered-bring-dog-ewrc"]
+    assert [e["id"] for e in only] == ["unanswered-bring-pet-ewrc"]
     assert yaml.safe_load(faq_cli("unanswered", "--export", "--event", "smart-city-expo")) == {"faq": []}
     listing = faq_cli("unanswered")
     assert f'2x by 1 person  [en]  ewrc  "{DOG}"' in listing
@@ -188,13 +188,13 @@ async def test_export_writes_stubs_that_load_as_faq_entries(person, faq_cli, kno
 async def test_forget_deletes_the_logged_questions(person, faq_cli, tmp_path):
     pia = person("pia")
     await pia.say(DOG, PARKING, "1", "Waar kan ik mijn fiets parkeren?")
-    await person("ben").say("May I bring my dog to the EWRC?")
+    await person("ben").say("May I bring a pet to the EWRC?")
     out = await pia.say("/forget yes")
     assert "Klaar. Ik heb gewist:" in out  # in her last language
     stored = "".join(p.read_text("utf-8") for p in (tmp_path / "data").rglob("*.json"))
     assert "console:pia" not in stored and PARKING not in stored and "fiets" not in stored
     out = await person("ada").say("/unanswered")
-    assert "1 question in 1 group" in out and "May I bring my dog" in out
+    assert "1 question in 1 group" in out and "May I bring a pet" in out
     assert yaml.safe_load(faq_cli("suggest")) == {"faq": []}
 
 
