@@ -11,6 +11,7 @@ expand in memory. Mappings and lists remember the line of each key and item.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,32 +141,51 @@ class _Converter:
         raise self.fail(node, "unsupported YAML node")
 
 
-def _check_depth(text: str, file: str) -> None:
-    """Refuse deeply nested text before libyaml sees it (it recurses, and can crash)."""
-    depth = 0
-    quote = ""
-    for number, line in enumerate(text.splitlines(), 1):
-        if len(line) - len(line.lstrip(" ")) > MAX_INDENT:
-            raise YamlError(Problem(file, number, f"nesting is deeper than {MAX_INDENT} spaces of indentation"))
-        for char in line:
-            if quote:
-                quote = "" if char == quote else quote
-            elif char in "'\"":
-                quote = char
-            elif char in "[{":
+_DEEP_INDENT = re.compile(rf"^ {{{MAX_INDENT + 1}}}", re.MULTILINE)
+
+
+def _check_indent(text: str, file: str) -> None:
+    """Refuse lines indented deeper than MAX_INDENT spaces (a regular expression: fast on any size)."""
+    match = _DEEP_INDENT.search(text)
+    if match:
+        line = text.count("\n", 0, match.start()) + 1
+        raise YamlError(Problem(file, line, f"nesting is deeper than {MAX_INDENT} spaces of indentation"))
+
+
+def _count_nodes(text: str, file: str, max_nodes: int) -> None:
+    """Walk libyaml's event stream (no tree is built) and stop at MAX_DEPTH or max_nodes.
+
+    libyaml's parser keeps its own stack, so deep nesting is refused here before the
+    (recursive) composer sees it, and a huge one-line flow list costs only the events
+    up to the limit, not a node tree of the whole file.
+    """
+    parser = _Loader(text)
+    nodes = depth = 0
+    try:
+        while parser.check_event():
+            event = parser.get_event()
+            if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    raise YamlError(Problem(file, number, f"nesting is deeper than {MAX_DEPTH} levels"))
-            elif char in "]}":
-                depth = max(0, depth - 1)
-            elif char == "#":
-                break
+                    raise YamlError(Problem(file, event.start_mark.line + 1, f"nesting is deeper than {MAX_DEPTH} levels"))
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+                continue
+            elif not isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)):
+                continue
+            nodes += 1
+            if nodes > max_nodes:
+                raise YamlError(Problem(file, event.start_mark.line + 1, f"too many values (more than {max_nodes}); "
+                                                                         "refusing to load it (split it into smaller files)"))
+    finally:
+        parser.dispose()
 
 
 def load_text(text: str, file: str, max_nodes: int = DEFAULT_MAX_NODES, max_aliases: int = DEFAULT_MAX_ALIASES) -> Any:
     """Parse YAML text into plain data with line numbers; raises YamlError."""
-    _check_depth(text, file)
+    _check_indent(text, file)
     try:
+        _count_nodes(text, file, max_nodes)
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         line, advice = hint(exc, text.splitlines())

@@ -156,3 +156,23 @@ def test_faq_check_of_a_big_file_runs_in_bounded_memory(tmp_path):
         preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (limit, limit)))
     assert "Traceback" not in result.stdout + result.stderr, result.stderr[-2000:]
     assert "FAQ entries q14999 and dup have near-identical en phrasings" in result.stdout
+
+
+# --- hostile sizes within the size limit ----------------------------------------------------
+
+
+def test_a_4_mb_one_line_flow_list_is_refused_in_little_memory(tmp_path):
+    # ~600,000 values on one line, under the 5 MB size limit; composing it took 660 MB
+    path = tmp_path / "flow.yaml"
+    path.write_text("faq: [" + ", ".join(str(i) for i in range(600_000)) + "]\n", encoding="utf-8")
+    assert path.stat().st_size < 5 * 1024 * 1024
+    env = {k: v for k, v in os.environ.items() if k != "EVENTBOT_CONFIG"}
+    env["PYTHONPATH"] = str(REPO)
+    limit = 300 * 1024 ** 2
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "faq", "check", str(path)], cwd=tmp_path, env=env,
+        capture_output=True, text=True, timeout=300,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (limit, limit)))
+    assert "Traceback" not in result.stdout + result.stderr, result.stderr[-2000:]
+    assert result.returncode == 1
+    assert f"{path}:1: too many values (more than 500000); refusing to load it" in result.stdout
