@@ -176,3 +176,20 @@ def test_a_4_mb_one_line_flow_list_is_refused_in_little_memory(tmp_path):
     assert "Traceback" not in result.stdout + result.stderr, result.stderr[-2000:]
     assert result.returncode == 1
     assert f"{path}:1: too many values (more than 500000); refusing to load it" in result.stdout
+
+
+# --- parsing a reload in another process -----------------------------------------------------
+
+
+def test_content_parsed_in_another_process_is_the_same_with_the_same_problems(tmp_path):
+    from faq.content_process import load_content_in_subprocess, load_or_raise_in_subprocess
+    from faq.content import ContentError
+    folder = folder_with_sample(tmp_path)
+    assert load_content_in_subprocess([folder]) == load_content([folder], check_duplicates=False)
+    (folder / "broken.yaml").write_text("faq:\n  - id: broken\n    en: [unclosed\n", encoding="utf-8")
+    content, problems = load_content_in_subprocess([folder])
+    assert (content, problems) == load_content([folder], check_duplicates=False)
+    assert [p.file for p in problems] == [str(folder / "broken.yaml")]
+    with pytest.raises(ContentError) as info:
+        load_or_raise_in_subprocess([folder])
+    assert str(info.value).startswith(f"{folder / 'broken.yaml'}:")
