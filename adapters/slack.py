@@ -28,6 +28,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters import slack_modal as modal
 from adapters import slack_render as render
+from adapters.redaction import SecretRedactor
 from adapters.slack_retry import REQUEST_TIMEOUT, retry_handlers
 from bot.commands import parse_command
 from bot.config import Config, ConfigError
@@ -48,33 +49,6 @@ STALE = "/stale"
 CONNECT_TIMEOUT = 30.0  # seconds to establish the Socket Mode connection at start
 PROFILE_WAIT = 1.0  # seconds a modal submission waits for the person's locale (Slack wants an answer in 3)
 _REDACTED_LOGGERS = ("slack_sdk", "slack_bolt", "aiohttp", "eventbot", __name__)
-
-
-class RedactSecrets(logging.Filter):
-    """Replaces secrets in log records (message, arguments and traceback) with "[redacted]"."""
-
-    def __init__(self, secrets: Iterable[str | None]) -> None:
-        super().__init__()
-        self.secrets = [s for s in secrets if s]
-
-    def _redact(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "[redacted]")
-        return text
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record without the secrets; never drops a record."""
-        try:
-            message = record.getMessage()
-        except Exception:  # a malformed record: leave it to the logging machinery
-            return True
-        if any(secret in message for secret in self.secrets):
-            record.msg, record.args = self._redact(message), None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = self._redact(record.exc_text)
-        return True
 
 
 @dataclass(frozen=True)
@@ -121,8 +95,7 @@ class SlackAdapter:
         self.command_prefix = f"{slash_command} "
         self.stop_timeout = stop_timeout
         self._app_token = app_token
-        self._redact = RedactSecrets([bot_token, app_token, signing_secret])
-        self._redacted: list[logging.Logger] = []
+        self._redactor = SecretRedactor([bot_token, app_token, signing_secret], _REDACTED_LOGGERS)
         # signing_secret="" in Socket Mode keeps bolt from reading SLACK_SIGNING_SECRET itself. Bolt builds
         # the Web API client from the token (handed a client, it would warn on every start that the
         # SLACK_BOT_TOKEN it reads by itself goes unused); the client then gets our address, timeout, retries.
@@ -242,16 +215,11 @@ class SlackAdapter:
         if self.client.session is not None:
             await self.client.session.close()
             self.client.session = None
-        for logger in self._redacted:
-            logger.removeFilter(self._redact)
-        self._redacted = []
+        self._redactor.uninstall()
 
     def _redact_logs(self) -> None:
         logging.getLogger("eventbot")  # bolt's per-request logger, named after the app
-        for name, logger in list(logging.root.manager.loggerDict.items()):
-            if isinstance(logger, logging.Logger) and name.startswith(_REDACTED_LOGGERS):
-                logger.addFilter(self._redact)
-                self._redacted.append(logger)
+        self._redactor.install()
 
     async def _on_http(self, request: web.Request) -> web.StreamResponse:
         return await to_aiohttp_response(await self.app.async_dispatch(await to_bolt_request(request)))

@@ -17,7 +17,6 @@ import secrets
 import warnings
 from collections import OrderedDict
 from typing import Awaitable, Callable, Iterable, Mapping, TypeVar
-from urllib.parse import quote
 
 from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.constants import ParseMode
@@ -25,6 +24,7 @@ from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, Re
 from telegram.ext import AIORateLimiter, Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 from telegram.warnings import PTBDeprecationWarning
 
+from adapters.redaction import SecretRedactor
 from adapters.telegram_render import split_html
 from bot.config import Config, ConfigError, TelegramConfig
 from bot.core import Bot
@@ -91,60 +91,13 @@ def _seconds(value: int | float | dt.timedelta) -> float:
     return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
 
-class TokenRedactor(logging.Filter):
-    """Replaces secrets (the bot token, the webhook secret) in log records of the libraries that log URLs.
-
-    python-telegram-bot and httpx log request URLs, which contain `bot<TOKEN>`;
-    PTB puts the token into some exception texts too. A logger's filter only sees
-    records made by that logger, so the filter goes on every existing logger of the
-    namespaces below.
-    """
+class TokenRedactor(SecretRedactor):
+    """The bot token and webhook secret out of the logs of python-telegram-bot, httpx and the bot."""
 
     NAMESPACES = ("telegram", "httpx", "httpcore", "tornado", "aiohttp", "asyncio", "adapters", "bot")
-    PLACEHOLDER = "<redacted>"
 
     def __init__(self, secrets_: Iterable[str]) -> None:
-        super().__init__()
-        found = {s for s in secrets_ if s}
-        self._secrets = sorted(found | {quote(s, safe="") for s in found}, key=len, reverse=True)
-        self._loggers: list[logging.Logger] = []
-
-    def redact(self, text: str) -> str:
-        """The text with every secret replaced."""
-        for secret in self._secrets:
-            text = text.replace(secret, self.PLACEHOLDER)
-        return text
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken format string: leave it to the handler to report
-            return True
-        redacted = self.redact(message)
-        if redacted != message:
-            record.msg, record.args = redacted, ()
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = self.redact(record.exc_text)
-        if record.stack_info:
-            record.stack_info = self.redact(record.stack_info)
-        return True
-
-    def install(self) -> None:
-        """Attach to the root logger and every existing logger of NAMESPACES."""
-        names = [n for n in logging.root.manager.loggerDict
-                 if any(n == ns or n.startswith(ns + ".") for ns in self.NAMESPACES)]
-        for logger in [logging.getLogger()] + [logging.getLogger(n) for n in set(names) | set(self.NAMESPACES)]:
-            if self not in logger.filters:
-                logger.addFilter(self)
-                self._loggers.append(logger)
-
-    def uninstall(self) -> None:
-        """Detach from every logger install() attached to."""
-        for logger in self._loggers:
-            logger.removeFilter(self)
-        self._loggers.clear()
+        super().__init__(secrets_, self.NAMESPACES)
 
 
 class TelegramAdapter:
