@@ -48,3 +48,12 @@ async def test_a_dutch_speaker_with_an_english_slack_gets_the_form_in_dutch(http
     assert "6.000" in out, out
     out = text_of(await anna.say("/signup ewrc"))
     assert "Aanmelding" in out or "aanmeld" in out.lower(), out
+
+
+async def test_organisers_see_their_commands_in_help_and_participants_do_not(workspaces):
+    from bot.config import Config, RolesConfig
+    ws = await workspaces("http", Config(roles=RolesConfig(organisers={"ewrc": ["slack:U9"]})))
+    organiser = text_of(await Chat(ws, "U9").command("help"))
+    participant = text_of(await Chat(ws, "U1").command("help"))
+    assert "/eventbot broadcast" in organiser and "/eventbot export" in organiser, organiser
+    assert "/eventbot broadcast" not in participant and "/eventbot export" not in participant, participant

@@ -56,3 +56,12 @@ async def test_stop_during_a_question_for_the_organisers_says_what_was_stopped(s
     replies = await h.say("/stop")
     assert "Question cancelled" in plain(replies[0]), replies
 
+
+
+async def test_organisers_see_their_commands_in_help_and_participants_do_not(start, tmp_path):
+    from bot.config import Config, RolesConfig
+    h = await start(config=Config(data_dir=tmp_path / "data", roles=RolesConfig(organisers={"ewrc": [f"telegram:{USER}"]})))
+    organiser = plain("\n".join(await h.say("/help")))
+    participant = plain("\n".join(await h.say("/help", user=USER + 1)))
+    assert "/broadcast" in organiser and "/export" in organiser, organiser
+    assert "/broadcast" not in participant and "/export" not in participant, participant
