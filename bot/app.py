@@ -11,6 +11,7 @@ from bot.config import Config, ConfigError, check_roles
 from bot.core import Bot
 from bot.roles import Roles
 from bot.storage import TinyStore
+from faq.content_process import load_or_raise_in_subprocess
 from faq.knowledge import Knowledge
 
 
@@ -27,10 +28,16 @@ def content_paths(config: Config) -> list[Path]:
 def build_knowledge(config: Config, paths: list[Path] | None = None, previous: Knowledge | None = None) -> Knowledge:
     """Load and index the content; raises ContentError when it has errors.
 
-    With `previous` (a reload), unchanged phrasings reuse its analysis.
+    With `previous` (a reload, while the bot answers), the files are parsed in another
+    process, so parsing never holds the bot's event loop, and unchanged phrasings reuse
+    the previous analysis.
     """
-    return Knowledge.load(paths or content_paths(config), config.matching.settings(),
-                          config.default_language, config.content.max_file_bytes, previous=previous)
+    paths = paths or content_paths(config)
+    if previous is None:
+        return Knowledge.load(paths, config.matching.settings(), config.default_language,
+                              config.content.max_file_bytes)
+    content = load_or_raise_in_subprocess(paths, config.content.max_file_bytes)
+    return Knowledge(content, config.matching.settings(), config.default_language, previous=previous)
 
 
 def build_roles(config: Config) -> Roles:
