@@ -55,7 +55,7 @@ def hint(exc: yaml.MarkedYAMLError, lines: list[str]) -> tuple[int, str]:
         return number, "text starting with '? ' needs quotes" + _quoted(line)
     if "cannot start any token" in problem and char in "@`":
         return number, f"text starting with {char} needs quotes" + _quoted(line)
-    if "alias" in context or "alias" in problem or "anchor" in context:
+    if "alias" in context or "alias" in problem or "anchor" in context or value[:1] in ("*", "&"):
         return number, "text starting with * or & needs quotes" + _quoted(line)
     if "flow sequence" in context or "flow mapping" in context or value[:1] in ("[", "{"):
         return number, ("text starting with [ or { needs quotes" + _quoted(line) +
