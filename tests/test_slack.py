@@ -602,12 +602,18 @@ async def test_the_broadcast_progress_message_ends_as_the_final_report(workspace
         await bot.stop()
 
 
-async def test_a_question_handed_to_the_organisers_channel_and_answered_in_its_thread(workspaces):
-    ws = await workspaces("socket", Config(roles=RolesConfig(organisers={"ewrc": [f"slack:{ORGANISER}"]})))
+async def organisers_on_c9(workspaces, mode: str):
+    """A running workspace whose EWRC questions go to the organisers' channel C9 (ORGANISER organises EWRC)."""
+    ws = await workspaces(mode, Config(roles=RolesConfig(organisers={"ewrc": [f"slack:{ORGANISER}"]})))
     bot = ws.core.bot
     bot.roles = dataclasses.replace(bot.roles, organiser_chats={"ewrc": "slack:C9"})
     bot.attach(ws.adapter)
     await bot.start()
+    return ws, bot
+
+
+async def test_a_question_handed_to_the_organisers_channel_and_answered_in_its_thread(workspaces):
+    ws, bot = await organisers_on_c9(workspaces, "socket")
     try:
         participant = Chat(ws, "U1")
         await participant.say("/event ewrc")
@@ -635,11 +641,7 @@ async def test_a_question_handed_to_the_organisers_channel_and_answered_in_its_t
 
 
 async def test_ask_in_a_channel_says_the_answer_comes_in_the_dm_and_it_does(workspaces):
-    ws = await workspaces("http", Config(roles=RolesConfig(organisers={"ewrc": [f"slack:{ORGANISER}"]})))
-    bot = ws.core.bot
-    bot.roles = dataclasses.replace(bot.roles, organiser_chats={"ewrc": "slack:C9"})
-    bot.attach(ws.adapter)
-    await bot.start()
+    ws, bot = await organisers_on_c9(workspaces, "http")
     try:
         participant = Chat(ws, "U1")
         await participant.command("event ewrc")
