@@ -560,11 +560,19 @@ async def prepare_broadcast(ws: Workspace) -> Chat:
     return organiser
 
 
-async def test_an_organiser_broadcasts_from_slack_and_sees_the_report(workspaces):
-    ws = await workspaces("http", Config(roles=RolesConfig(organisers={"ewrc": [f"slack:{ORGANISER}"]})))
+async def organiser_workspace(workspaces, mode: str = "http", organiser_chat: str | None = None):
+    """A running workspace in which ORGANISER organises EWRC; with organiser_chat, its questions go there."""
+    ws = await workspaces(mode, Config(roles=RolesConfig(organisers={"ewrc": [f"slack:{ORGANISER}"]})))
     bot = ws.core.bot
+    if organiser_chat:
+        bot.roles = dataclasses.replace(bot.roles, organiser_chats={"ewrc": f"slack:{organiser_chat}"})
     bot.attach(ws.adapter)
     await bot.start()
+    return ws, bot
+
+
+async def test_an_organiser_broadcasts_from_slack_and_sees_the_report(workspaces):
+    ws, bot = await organiser_workspace(workspaces)
     try:
         organiser = await prepare_broadcast(ws)
         await organiser.press("Send")
@@ -579,10 +587,7 @@ async def test_an_organiser_broadcasts_from_slack_and_sees_the_report(workspaces
 
 
 async def test_the_broadcast_progress_message_ends_as_the_final_report(workspaces):
-    ws = await workspaces("http", Config(roles=RolesConfig(organisers={"ewrc": [f"slack:{ORGANISER}"]})))
-    bot = ws.core.bot
-    bot.attach(ws.adapter)
-    await bot.start()
+    ws, bot = await organiser_workspace(workspaces)
     try:
         organiser = await prepare_broadcast(ws)
         slow = ws.api.hold("chat.postMessage", where=lambda c: c.channel == "D1")  # Slack is slow for one recipient
@@ -602,18 +607,8 @@ async def test_the_broadcast_progress_message_ends_as_the_final_report(workspace
         await bot.stop()
 
 
-async def organisers_on_c9(workspaces, mode: str):
-    """A running workspace whose EWRC questions go to the organisers' channel C9 (ORGANISER organises EWRC)."""
-    ws = await workspaces(mode, Config(roles=RolesConfig(organisers={"ewrc": [f"slack:{ORGANISER}"]})))
-    bot = ws.core.bot
-    bot.roles = dataclasses.replace(bot.roles, organiser_chats={"ewrc": "slack:C9"})
-    bot.attach(ws.adapter)
-    await bot.start()
-    return ws, bot
-
-
 async def test_a_question_handed_to_the_organisers_channel_and_answered_in_its_thread(workspaces):
-    ws, bot = await organisers_on_c9(workspaces, "socket")
+    ws, bot = await organiser_workspace(workspaces, "socket", organiser_chat="C9")
     try:
         participant = Chat(ws, "U1")
         await participant.say("/event ewrc")
@@ -641,7 +636,7 @@ async def test_a_question_handed_to_the_organisers_channel_and_answered_in_its_t
 
 
 async def test_ask_in_a_channel_says_the_answer_comes_in_the_dm_and_it_does(workspaces):
-    ws, bot = await organisers_on_c9(workspaces, "http")
+    ws, bot = await organiser_workspace(workspaces, "http", organiser_chat="C9")
     try:
         participant = Chat(ws, "U1")
         await participant.command("event ewrc")
