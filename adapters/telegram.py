@@ -77,6 +77,21 @@ def from_deep_link(param: str) -> str:
     return f"/{command} {args.replace('_', ' ')}".rstrip()
 
 
+# What a /start link may start: anyone can post a t.me link, so it may open a step but never confirm one
+# ("/cancel ewrc yes" or "/forget yes" from a link would act for whoever taps it).
+_DEEP_LINK_COMMANDS = {"signup": 1, "event": 1, "topics": 1, "cancel": 1, "export": 3, "unanswered": 1,
+                       "mysignups": 0, "forget": 0, "events": 0, "help": 0}
+
+
+def safe_deep_link(command: str) -> str:
+    """The command a /start link may run: an allowed command with at most its own arguments, never
+    a confirmation ("/cancel ewrc yes" -> "/cancel ewrc", "/forget yes" -> "/forget"); "" if none."""
+    name, *args = command.removeprefix("/").split()
+    if name not in _DEEP_LINK_COMMANDS:
+        return ""
+    return " ".join(["/" + name, *args[: _DEEP_LINK_COMMANDS[name]]])
+
+
 def media_kind(message: Message) -> str | None:
     """What the message carries instead of text ("photo", "voice", "file", ...); None for a text message."""
     return next((kind for attr, kind in MEDIA if getattr(message, attr, None)), None)
@@ -277,7 +292,7 @@ class TelegramAdapter:
             text = ""
         elif private:
             match = _START_PARAM.fullmatch(text.strip())
-            command = from_deep_link(match.group(1)) if match else ""
+            command = safe_deep_link(from_deep_link(match.group(1))) if match else ""
             if command and self.bot.registry.get(command[1:].split(" ", 1)[0]) is not None:
                 text = command  # a link from one of the bot's own buttons; other /start parameters stay /start
         else:

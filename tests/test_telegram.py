@@ -300,6 +300,15 @@ async def test_a_deep_link_start_reaches_the_core_as_the_command(start):
     assert h.buttons()[0]["callback_data"].startswith("/answer ")
 
 
+async def test_a_link_anyone_can_post_never_confirms_for_the_person_who_taps_it(start):
+    h = await start()
+    forget = plain((await h.say("/start forget-yes"))[0])
+    assert "Do you want me to delete everything" in forget or "really" in forget.lower(), forget  # asks first
+    assert "deleted" not in forget.lower()
+    cancel = await h.say("/start cancel-ewrc_yes")
+    assert not any("is cancelled" in plain(c) for c in cancel), cancel
+
+
 # --- signups and organisers -----------------------------------------------------------
 
 
