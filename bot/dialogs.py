@@ -16,6 +16,19 @@ from typing import Any
 from bot.storage import Profile
 
 Dialog = dict[str, Any]
+MAX_DEPTH = 4  # dialogs waiting in one chat at most; the oldest goes first
+
+
+def _same_flow(a: Dialog, b: Dialog) -> bool:
+    return a.get("kind") == b.get("kind") and a.get("event") == b.get("event")
+
+
+def without(profile: Profile, kind: str, event: str) -> Profile:
+    """The profile with every dialog of this kind for this event closed, in every chat (a form
+    finished elsewhere, e.g. in a Slack modal, leaves no chat form open behind it)."""
+    dialogs = {chat: [d for d in stack if not (d.get("kind") == kind and d.get("event") == event)]
+               for chat, stack in (profile.dialogs or {}).items()}
+    return profile.with_(dialogs={c: s for c, s in dialogs.items() if s} or None)
 
 
 def open_in(profile: Profile, chat: str) -> Profile:
@@ -47,7 +60,9 @@ def fold(profile: Profile, chat: str, before: Dialog | None) -> Profile:
         if after is not None and after.get("kind") != before.get("kind"):
             here.append(before)
     if after is not None:
-        here.append(after)
+        # the same flow started again (the same form, another question) replaces its waiting copy
+        here = [d for d in here if not _same_flow(d, after)] + [after]
+        here = here[-MAX_DEPTH:]
     if here:
         dialogs[chat] = here
     return profile.with_(dialog=None, dialogs=dialogs or None)

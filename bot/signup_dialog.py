@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from typing import TYPE_CHECKING, Any
 
-from bot import forms
+from bot import dialogs, forms
 from bot.commands import Command, Turn
 from bot.event_times import has_ended
 from bot.messages import Attachment, Choice, FieldView, FormView, Reply, literal
@@ -324,7 +324,8 @@ class SignupDialog:
                 turn.user_key, capacity=settings.capacity, waitlist=settings.waitlist, now=bot.clock(),
                 platform=message.platform, user_id=message.user_id, name=message.user_name, language=lang,
                 priority=forms.priority(settings.form, answers), answers=answers, consent_at=consent_at)
-            bot.store.put_profile(turn.stored(done))
+            # signed up: no chat form for this event stays open anywhere (a Slack modal finishes it too)
+            bot.store.put_profile(dialogs.without(turn.stored(done), "signup", event.id))
             return signup
 
         try:

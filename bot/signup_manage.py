@@ -204,6 +204,8 @@ class SignupManager:
     async def forget(self, turn: Turn, args: str) -> list[Reply]:
         """/forget asks to confirm; /forget yes deletes everything stored about the person."""
         bot, lang = self.bot, turn.language
+        if not turn.direct:  # what was deleted names the person's signups: not in a group
+            return self.privately(turn, "/forget")
         if args.strip() == "no":
             return [Reply(t("forget_kept", lang))]
         if args.strip() != "yes":

@@ -6,6 +6,7 @@ builds), so a group and a private chat of the same person can be told apart.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -162,3 +163,29 @@ async def test_a_form_missing_the_persons_language_is_shown_in_one_language(bot)
     labels = [c.label for r in replies for c in r.choices]
     assert labels[:2] == ["Member", "Guest"] and "Stop" in labels, labels
     assert "Avbryt" not in labels
+
+
+async def test_forget_in_a_group_continues_in_the_private_chat(bot):
+    replies = await say(bot, "/forget yes", chat="-100", direct=False)
+    assert len(replies) == 1 and replies[0].private and replies[0].choices[0].payload == "/forget"
+
+
+async def test_the_same_form_started_again_on_top_replaces_its_waiting_copy_and_the_stack_is_bounded(bot):
+    await say(bot, "/signup trip")
+    for _ in range(20):
+        await say(bot, "/ask")
+        await say(bot, "/signup trip")
+    stacks = bot.store.profile("telegram:7").dialogs
+    assert len(stacks["7"]) <= 2, stacks  # the question waits under one form, never 40 dialogs
+
+
+async def test_a_signup_finished_in_a_dialog_window_closes_the_chat_form(bot):
+    anna = Incoming("slack", "U1", "D1")
+    await bot.handle(dataclasses.replace(anna, text="/signup trip"))
+    await bot.handle(dataclasses.replace(anna, text="Anna"))
+    answers = {"name": "Anna", "email": "anna@example.org", "member": "guest", "age": "30", "dinner": "no"}
+    problems, replies = await bot.submit_signup(Incoming("slack", "U1", "C1", direct=False), "trip", answers, True)
+    assert not problems and "You are signed up" in text(replies), (problems, replies)
+    out = text(await bot.handle(dataclasses.replace(anna, text="anna@example.org")))
+    assert "Are you a member?" not in out, out  # the old chat form is gone
+    assert "nothing in progress" in text(await bot.handle(dataclasses.replace(anna, text="/stop"))).lower()
