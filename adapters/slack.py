@@ -329,7 +329,7 @@ class SlackAdapter:
         if not text:
             return "/start"
         word = text.split(maxsplit=1)[0].lower()
-        return "/" + text if self.bot.registry.get(word) is not None else text
+        return "/" + text if word in self.bot.registry.typed() else text  # never a button's hidden command
 
     async def _choice(self, body: Mapping[str, Any], action: Mapping[str, Any], respond: AsyncRespond) -> None:
         user = body["user"]["id"]

@@ -71,17 +71,23 @@ def commands_written(reply: Reply, prefix: str, names: Iterable[str]) -> Reply:
         return reply
 
     def written(text: str) -> str:
-        return pattern.sub(lambda m: prefix + m.group(1), text)
+        # web addresses keep every character: rewrite only the text between them
+        parts = _URL.split(text)
+        return "".join(part if i % 2 else pattern.sub(lambda m: prefix + m.group(1), part) for i, part in enumerate(parts))
 
     return replace(reply, text=written(reply.text),
                    choices=tuple(replace(c, label=written(c.label)) for c in reply.choices))
+
+
+_URL = re.compile(r"((?:https?://|www\.)\S+)")
 
 
 @lru_cache(maxsize=8)
 def _command_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
     if not names:
         return None
-    return re.compile(r"(?<![\w/.:@-])/(" + "|".join(map(re.escape, names)) + r")(?![\w/-])")
+    # not inside a web address or a path: "?next=/signup", "#/start", "a/help" stay as they are
+    return re.compile(r"(?<![\w/.:@=#&?%~+-])/(" + "|".join(map(re.escape, names)) + r")(?![\w/-])")
 
 
 def parse_command(text: str) -> tuple[str, str] | None:
@@ -113,6 +119,10 @@ class Registry:
     def names(self) -> tuple[str, ...]:
         """Every command's name."""
         return tuple(self._commands)
+
+    def typed(self) -> frozenset[str]:
+        """The names of the commands people type (for everyone or a role); not the buttons' hidden ones."""
+        return frozenset(name for name, c in self._commands.items() if not c.hidden)
 
     def visible(self, role: str = "") -> list[Command]:
         """The commands shown in help and platform menus: everyone's, or those of one role."""

@@ -113,12 +113,13 @@ class FormView:
     agree_label: str = ""  # the label of the consent checkbox ("I agree")
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 and C1 controls but line breaks and tabs, and the bidi overrides that can make text read backwards
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def clean_text(text: str, limit: int = MAX_INPUT) -> str:
     """Text as the core reads it: at most `limit` characters, lone surrogates (undecodable
-    bytes) as U+FFFD, and no control characters but line breaks and tabs."""
+    bytes) as U+FFFD, no control characters but line breaks and tabs, no bidi overrides."""
     text = text[:limit]
     if any("\ud800" <= c <= "\udfff" for c in text):
         text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")

@@ -67,3 +67,10 @@ async def test_on_a_full_disk_a_question_still_gets_its_answer(tmp_path, knowled
 def test_the_faq_engine_itself_reads_undecodable_text(knowledge):
     answer = knowledge.ask("how many people attend EWRC caf\udce9", "en")
     assert answer.band == "answer" and "6,000" in answer.text
+
+
+async def test_c1_controls_and_bidi_overrides_are_dropped_at_the_edge(bot):
+    from bot.messages import clean_text
+    assert clean_text("how\x9b2J many\u202e people\u2066 attend\x85 EWRC") == "how2J many people attend EWRC"
+    out = said(await bot.handle(Incoming("console", "p", "p", text="how many\u202e people attend EWRC")))
+    assert "6,000" in out

@@ -189,3 +189,11 @@ async def test_a_signup_finished_in_a_dialog_window_closes_the_chat_form(bot):
     out = text(await bot.handle(dataclasses.replace(anna, text="anna@example.org")))
     assert "Are you a member?" not in out, out  # the old chat form is gone
     assert "nothing in progress" in text(await bot.handle(dataclasses.replace(anna, text="/stop"))).lower()
+
+
+def test_commands_in_web_addresses_and_paths_are_left_alone():
+    from bot.commands import commands_written
+    text = "Start with /signup. See https://x.org/login?next=/signup, www.x.org/help, #/start and a/help."
+    out = commands_written(Reply(text), "/eventbot ", ["signup", "help", "start"]).text
+    assert out == ("Start with /eventbot signup. See https://x.org/login?next=/signup, www.x.org/help, "
+                   "#/start and a/help.")

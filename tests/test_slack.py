@@ -104,7 +104,9 @@ async def test_a_mention_with_a_command_word_is_the_command(slack):
     await slack.dm("help")  # in the DM a word is a question, as typed
     await slack.api.wait_for("chat.postMessage", 4)
     await person.mention("Start is at 9", thread_ts="1700000000.000001")  # in a thread: an answer, not /start
-    assert [m.text for m in slack.core.handled] == ["/help", "/event ewrc", "/start", "help", "Start is at 9"]
+    await person.mention("calendar for EWRC?")  # a button's hidden command is no command word: a question
+    assert [m.text for m in slack.core.handled] == ["/help", "/event ewrc", "/start", "help", "Start is at 9",
+                                                    "calendar for EWRC?"]
 
 
 async def test_buttons_continue_the_dialog_from_the_app_home(slack):
