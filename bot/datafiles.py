@@ -371,9 +371,11 @@ class DataFolder:
 
     def _check_schema(self) -> None:
         meta_path = self.path / "meta.json"
+        self._keeps_manifest = False  # meta.json says so once a manifest was written: then it must be there
         try:
             meta = json.loads(meta_path.read_text("utf-8"))
             version = int(meta["schema"])
+            self._keeps_manifest = meta.get("manifest") is True
         except FileNotFoundError:
             if not self.readonly:
                 write_atomic(meta_path, json.dumps({"schema": SCHEMA_VERSION}))
@@ -569,6 +571,10 @@ class DataFolder:
                     for t in manifest.get("tables").values()):
                 raise TypeError
         except FileNotFoundError:
+            if getattr(self, "_keeps_manifest", False):
+                out.problems.append(f"{path}: missing, so the record counts of every file cannot be checked "
+                                    "(files or whole tables may have been deleted with it)")
+                out.damaged.append(path)
             return None
         except (OSError, ValueError, TypeError, AttributeError):
             out.problems.append(f"{path}: damaged (not the manifest eventbot writes); the record counts it "
@@ -681,6 +687,9 @@ class DataFolder:
     def _write_manifest(self) -> None:
         write_atomic(self.path / MANIFEST, json.dumps({"applied": self._applied, "tables": self._manifest},
                                                       separators=(",", ":"), sort_keys=True))
+        if not self._keeps_manifest:  # from now on a missing manifest is damage, not an old folder
+            write_atomic(self.path / "meta.json", json.dumps({"schema": SCHEMA_VERSION, "manifest": True}))
+            self._keeps_manifest = True
 
     def _apply(self, files: Iterable[tuple[str, str]]) -> None:
         folders = set()

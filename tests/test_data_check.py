@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import logging
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,8 @@ def shard(folder: Path, rel: str) -> Path:
 @pytest.mark.parametrize("damage, named, what", [
     (lambda f: shard(f, "people/000001.json").unlink(), "people/000001.json", "missing, but 500 records"),
     (lambda f: shard(f, "signups/expo/000000.json").unlink(), "signups/expo/000000.json", "missing"),
+    (lambda f: (f / "manifest.json").unlink(), "manifest.json", "missing"),
+    (lambda f: (f / "manifest.json").unlink() or shutil.rmtree(f / "signups"), "manifest.json", "missing"),
     (lambda f: shard(f, "people/000002.json").write_text(""), "people/000002.json", "cannot be read"),
     (lambda f: shard(f, "people/000000.json").write_text('{"people": {}}'), "people/000000.json", "500 lost"),
     (lambda f: shard(f, "signups/expo/000000.json").write_text(
