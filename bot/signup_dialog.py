@@ -215,7 +215,7 @@ class SignupDialog:
         action, _, arg = rest.partition(" ")
         current = self._current(turn) if turn.profile.dialog else None
         if current is None or current[1]["token"] != token:
-            return await self.bot.stale(turn, "")
+            return self._after_the_form(turn) or await self.bot.stale(turn, "")
         event, dialog = current
         fields = event.signup.form
         if action in ("opt", "yes", "no", "skip") and dialog["stage"] == "field":
@@ -241,6 +241,16 @@ class SignupDialog:
             turn.profile = turn.profile.with_(dialog=dialog)
             return [self.prompt(event, dialog, turn.language)]
         return await self.bot.stale(turn, "")
+
+    def _after_the_form(self, turn: Turn) -> list[Reply]:
+        """A button of a form already sent (Confirm pressed twice): the signup it made, if any."""
+        bot = self.bot
+        event = bot.knowledge.content.events.get(turn.event or "")
+        signup = bot.store.book(event.id).active(turn.user_key) if event and event.signup else None
+        if signup is None:
+            return []
+        return [Reply(t("already_signed_up", turn.language, event=bot.name(event, turn.language)) + "\n"
+                      + bot.manage.status_text(signup, turn.language), bot.manage.signup_choices(signup, turn.language))]
 
     def _store_answer(self, turn: Turn, event: Event, dialog: dict[str, Any], field: FormField, value: Any) -> list[Reply]:
         dialog["answers"][field.id] = value

@@ -197,3 +197,12 @@ def test_commands_in_web_addresses_and_paths_are_left_alone():
     out = commands_written(Reply(text), "/eventbot ", ["signup", "help", "start"]).text
     assert out == ("Start with /eventbot signup. See https://x.org/login?next=/signup, www.x.org/help, "
                    "#/start and a/help.")
+
+
+async def test_confirm_pressed_twice_shows_the_signup_not_the_welcome(bot):
+    replies = await say(bot, "/signup quick")  # no form fields: straight to the summary
+    confirm = next(c.payload for r in replies for c in r.choices if c.payload.endswith(" confirm"))
+    first = text(await say(bot, "", payload=confirm))
+    assert "You are signed up" in first, first
+    again = text(await say(bot, "", payload=confirm))
+    assert "already signed up" in again and "Hello!" not in again, again
