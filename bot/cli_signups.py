@@ -88,7 +88,7 @@ def purge(config: Config, event: Event, yes: bool, now: dt.datetime | None = Non
     try:
         store = TinyStore(config.data_dir)
     except StorageError as exc:
-        print(f"eventbot: {exc} (stop the bot first: a purge writes the data folder)", file=sys.stderr)
+        print(f"eventbot: {exc}", file=sys.stderr)  # a running bot is named there: stop it first
         return 2
     try:
         count = len(store.book(event.id).all())

@@ -53,6 +53,7 @@ class Turn:
     profile: "Profile | None" = None
     forgotten: bool = False  # /forget ran: nothing about this person may be saved after the turn
     dialog_before: dict[str, Any] | None = None  # the dialog this turn's message answered
+    own_language: str | None = None  # the person's language when a form is shown in another (see form_language)
 
     def stored(self, profile: "Profile | None" = None) -> "Profile":
         """The profile (this turn's, or one derived from it) as it is saved: dialogs folded back per chat."""

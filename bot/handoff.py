@@ -43,6 +43,11 @@ class Handoff:
     async def ask(self, turn: Turn, args: str) -> list[Reply]:
         """/ask QUESTION forwards it; /ask alone asks for the question first."""
         lang, question = turn.language, args.strip()
+        target = self.chat_for(turn.event)
+        if target is None or target[0] not in self.bot.messengers:  # say so before asking for the question
+            event = self.bot.knowledge.content.events.get(turn.event or "")
+            contact = self.bot.contact(event, lang) if event else t("contact_organisers", lang)
+            return [Reply(t("ask_no_chat", lang, contact=contact))]
         if not question:
             turn.profile = turn.profile.with_(dialog={"kind": "ask", "event": turn.event})
             return [Reply(t("ask_what", lang), (Choice(t("button_stop", lang), "/stop"),))]

@@ -71,6 +71,7 @@ class SignupDialog:
     @staticmethod
     def speak_form_language(turn: Turn, event: Event) -> str:
         """Switch the turn to the one language the event's form is shown in (never a mix); returns it."""
+        turn.own_language = turn.own_language or turn.language
         turn.language = forms.form_language(event.signup, turn.language, event.default_language)
         return turn.language
 
@@ -332,7 +333,8 @@ class SignupDialog:
         def change() -> Any:
             signup = book.register(
                 turn.user_key, capacity=settings.capacity, waitlist=settings.waitlist, now=bot.clock(),
-                platform=message.platform, user_id=message.user_id, name=message.user_name, language=lang,
+                platform=message.platform, user_id=message.user_id, name=message.user_name,
+                language=turn.own_language or lang,  # later messages in the person's language, not the form's
                 priority=forms.priority(settings.form, answers), answers=answers, consent_at=consent_at)
             # signed up: no chat form for this event stays open anywhere (a Slack modal finishes it too)
             bot.store.put_profile(dialogs.without(turn.stored(done), "signup", event.id))

@@ -14,6 +14,7 @@ import pytest
 from bot.app import build_bot
 from bot.config import Config, ContentConfig, RolesConfig
 from bot.messages import Incoming, Reply
+from tests.fakes.messenger import FakeMessenger
 
 CONTENT = Path(__file__).parent / "data" / "signup_content"
 ORGANISER = "telegram:99"
@@ -24,6 +25,8 @@ async def bot(tmp_path, clock):
     config = Config(content=ContentConfig(path=CONTENT), data_dir=tmp_path,
                     roles=RolesConfig(organisers={"trip": [ORGANISER]}))
     bot, store = build_bot(config, clock)
+    bot.roles = dataclasses.replace(bot.roles, organiser_chats={"*": "telegram:-500"})  # /ask has somewhere to go
+    bot.attach(FakeMessenger("telegram"))
     yield bot
     await bot.stop()
     store.close()

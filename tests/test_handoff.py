@@ -118,3 +118,14 @@ async def test_a_photo_as_an_organisers_reply_is_not_passed_on_as_an_empty_answe
         assert slack.to("U1") == []  # no empty "answer from the organisers"
     finally:
         store.close()
+
+
+async def test_ask_without_an_organisers_chat_says_so_before_asking_for_the_question(tmp_path):
+    config = Config(data_dir=tmp_path / "data", content=ContentConfig(path=CONTENT))
+    bot, store = build_bot(config)
+    try:
+        out = await bot.handle(Incoming("slack", "U1", "D1", text="/ask"))
+        assert "cannot reach the organisers" in out[0].text, out
+        assert store.profile("slack:U1").dialogs is None  # no question is waited for
+    finally:
+        store.close()

@@ -379,3 +379,15 @@ async def test_dates_are_written_the_way_the_readers_language_writes_them(person
     assert "15. januar 2027, 09:00" in out, out
     out = await person("aiko").say("/language ja", "/signup later")
     assert "2027年1月15日 9:00" in out, out
+
+
+async def test_a_form_shown_in_english_still_leaves_later_messages_in_the_persons_language(person):
+    for name in ("Anna", "Ben"):
+        await fill_trip(person(name.lower()), name)
+    nora = person("nora", "en")  # the trip's form exists in English and Dutch only
+    await nora.say("Hvor mange deltakere er det på studieturen?")
+    out = await fill_trip(nora, "Nora")
+    assert "waiting list" in out, out  # the form and its answer in English, one language
+    await person("anna").say("/cancel trip yes")
+    out = await person("nora", "en").say("/mysignups")
+    assert "Gode nyheter" in out and "Good news" not in out, out

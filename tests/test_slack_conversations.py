@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from tests.fakes.slack_harness import (Chat, buttons, http, no_errors_logged, section_text, slack,  # noqa: F401
                                        slack_api, workspaces)
 
@@ -17,6 +19,9 @@ async def test_help_names_commands_the_way_slack_types_them(http):
 
 
 async def test_a_question_passed_on_from_a_channel_does_not_capture_the_next_dm(http):
+    bot = http.core.bot
+    bot.roles = dataclasses.replace(bot.roles, organiser_chats={"*": "slack:C9"})  # /ask has somewhere to go
+    bot.attach(http.adapter)
     anna = Chat(http, "U1")
     await anna.command("event ewrc")
     out = text_of(await anna.command("ask"))

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from tests.fakes.telegram_harness import GROUP, USER, chat, fake, plain, start  # noqa: F401
@@ -29,6 +31,8 @@ async def test_a_dutch_speaker_with_an_english_telegram_gets_the_whole_form_in_d
 
 async def test_a_question_for_the_organisers_opened_in_a_group_does_not_take_the_private_chat(start):
     h = await start()
+    h.bot.roles = dataclasses.replace(h.bot.roles, organiser_chats={"*": "telegram:-100999"})
+    h.bot.attach(h.adapter)
     asked = await h.say(f"/ask@{h.fake.username}", chat=GROUP)
     assert "question" in plain(asked[0]).lower(), asked
     private = await h.say("how many people attend EWRC")
@@ -52,6 +56,8 @@ async def test_event_from_the_command_menu_lists_the_events_to_pick(start):
 
 async def test_stop_during_a_question_for_the_organisers_says_what_was_stopped(start):
     h = await start()
+    h.bot.roles = dataclasses.replace(h.bot.roles, organiser_chats={"*": "telegram:-100999"})
+    h.bot.attach(h.adapter)
     await h.say("/ask")
     replies = await h.say("/stop")
     assert "Question cancelled" in plain(replies[0]), replies
