@@ -206,7 +206,7 @@ class Broadcasts:
         turn.profile = turn.profile.with_(dialog=None)
         return [Reply(t("flow_stop_broadcast", turn.language))]
 
-    def resume(self, turn: Turn) -> list[Reply]:
+    def resume_dialog(self, turn: Turn) -> list[Reply]:
         """The current step again, after the person did something else."""
         dialog, event = self._current(turn)
         if event is None:

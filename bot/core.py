@@ -251,7 +251,7 @@ class Bot:
             dialog = turn.profile.dialog
             if (not turn.forgotten and dialog and dialog is turn.dialog_before and name not in _FORM_COMMANDS
                     and dialog.get("kind") == "signup"):
-                replies += self.dialog.resume(turn)
+                replies += self.dialog.resume_dialog(turn)
         if turn.forgotten:
             return replies
         replies = self._after_flow(turn) + replies if self._started_on_top(turn) else replies + self._after_flow(turn)
@@ -293,7 +293,7 @@ class Bot:
         turn.profile = dialogs.fold(turn.profile, turn.message.chat_id, before)
         turn.profile = dialogs.open_in(turn.profile, turn.message.chat_id)
         turn.dialog_before = turn.profile.dialog
-        return flow.resume(turn)
+        return flow.resume_dialog(turn)
 
     async def _stop(self, turn: Turn, args: str) -> list[Reply]:
         """/stop: leave the dialog in progress in this chat; the dialog says what it stopped."""
@@ -434,7 +434,7 @@ class Bot:
         With a dialog in progress in this chat, its current step again; otherwise where to go from here.
         """
         flow = self.flows().get((turn.profile.dialog or {}).get("kind", "")) if turn.profile else None
-        resumed = flow.resume(turn) if flow else []
+        resumed = flow.resume_dialog(turn) if flow else []
         if resumed:
             return [Reply(t("stale_step", turn.language))] + resumed
         return [Reply(t("stale_choice", turn.language))] + await self._start(turn, "")

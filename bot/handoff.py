@@ -58,7 +58,7 @@ class Handoff:
         turn.profile = turn.profile.with_(dialog=None)
         return [Reply(t("flow_stop_ask", turn.language))]
 
-    def resume(self, turn: Turn) -> list[Reply]:
+    def resume_dialog(self, turn: Turn) -> list[Reply]:
         """The question is still wanted, after the person did something else."""
         return [Reply(t("ask_what", turn.language), (Choice(t("button_stop", turn.language), "/stop"),))]
 

@@ -159,7 +159,7 @@ class SignupDialog:
             return (Choice(t("button_yes", lang), f"{FORM} {token} yes"), Choice(t("button_no", lang), f"{FORM} {token} no"))
         return ()
 
-    def resume(self, turn: Turn) -> list[Reply]:
+    def resume_dialog(self, turn: Turn) -> list[Reply]:
         """A reminder of the form in progress, after the person did something else."""
         current = self._current(turn) if turn.profile and turn.profile.dialog else None
         if current is None:  # the event or its form went away on a reload

@@ -209,3 +209,13 @@ async def test_confirm_pressed_twice_shows_the_signup_not_the_welcome(bot):
     assert "You are signed up" in first, first
     again = text(await say(bot, "", payload=confirm))
     assert "already signed up" in again and "Hello!" not in again, again
+
+
+async def test_a_broadcast_dialog_comes_back_after_a_question_on_top_of_it(bot):
+    organiser = dict(user="99", chat="99")
+    await say(bot, "/broadcast trip", **organiser)
+    await say(bot, "/ask", **organiser)
+    out = text(await say(bot, "/stop", **organiser))
+    assert "Question cancelled" in out and "Type the message for everyone signed up" in out, out
+    out = text(await say(bot, "", payload="/bc nonsense next", **organiser))  # a stale button: the step again
+    assert "went wrong" not in out and "Type the message" in out, out
