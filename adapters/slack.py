@@ -15,7 +15,7 @@ import re
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, replace
-from typing import Any, Awaitable, Iterable, Literal, Mapping
+from typing import Any, Awaitable, Literal, Mapping
 
 import aiohttp
 from aiohttp import web

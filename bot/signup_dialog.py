@@ -308,7 +308,7 @@ class SignupDialog:
     # --- confirming -----------------------------------------------------------------
 
     async def _confirm(self, turn: Turn, event: Event, dialog: dict[str, Any]) -> list[Reply]:
-        bot, lang, settings = self.bot, turn.language, event.signup
+        lang, settings = turn.language, event.signup
         missing = self._first_missing(settings.form, dialog["answers"])
         if missing is not None:  # the form gained a required field on a reload
             dialog.update(stage="field", index=missing, editing=True)
